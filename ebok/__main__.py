@@ -1,0 +1,3 @@
+from ebok.cli import main
+
+main()

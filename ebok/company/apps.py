@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CompanyConfig(AppConfig):
+    name = "ebok.company"
+    label = "company"

@@ -1,0 +1,62 @@
+"""Meter readings from every source, with their validation outcome. A reading is never deleted."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    READER = "reader", _("meter reader")
+    PORTAL = "portal", _("EBOK portal")
+    WEBSITE = "website", _("website form")
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("e-mail")
+    OFFICE = "office", _("office")
+    REMOTE = "remote", _("remote reading")
+    IMPORT = "import", _("import")
+
+
+class Status(models.TextChoices):
+    ACCEPTED = "accepted", _("accepted")
+    HELD = "held", _("held for review")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn (corrected)")
+
+
+class Reading(models.Model):
+    meter = models.ForeignKey("metering.Meter", on_delete=models.PROTECT, related_name="readings")
+    date = models.DateField(_("reading date"))
+    value = models.DecimalField(_("reading, m³"), max_digits=12, decimal_places=3)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # A machine-readable reason (e.g. "lower_than_previous") and the human text shown to staff/customer.
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("entered at"))
+    photo = models.FileField(_("photo of the meter"), upload_to="readings/", blank=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["meter", "date", "id"]
+        indexes = [
+            models.Index(fields=["meter", "status", "date"]),
+            models.Index(fields=["status", "date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="reading_value_nonnegative"),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="reading_source_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="reading_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=[Status.ACCEPTED, Status.WITHDRAWN]) | ~Q(reason_code=""),
+                name="reading_not_accepted_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id} {self.date} {self.value}"

@@ -1,0 +1,196 @@
+"""EBOK settings: one file, driven by environment variables (see README, "Configuration").
+
+Zero configuration gives a development setup on SQLite under ./var/; DATABASE_URL selects PostgreSQL;
+EBOK_ENV=production switches on everything `ebok check --deploy` asks for.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from ebok.common.env import env_bool, env_choice, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("EBOK_DATA_DIR", "var")).resolve()
+
+ENV = env_choice("EBOK_ENV", ("development", "production"), "development")
+PRODUCTION = ENV == "production"
+DEBUG = env_bool("EBOK_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("EBOK_DEBUG must not be on with EBOK_ENV=production")
+
+
+def _secret_key() -> str:
+    key = env_str("EBOK_SECRET_KEY")
+    if key:
+        if len(key) < 50:
+            raise ImproperlyConfigured("EBOK_SECRET_KEY must be at least 50 characters long")
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("EBOK_SECRET_KEY is required with EBOK_ENV=production")
+    # Development: a key generated once and kept beside the SQLite database.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("EBOK_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("EBOK_ALLOWED_HOSTS is required with EBOK_ENV=production")
+CSRF_TRUSTED_ORIGINS = env_list("EBOK_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    # Domain apps: models and services (writes) / selectors (reads).
+    "ebok.company",
+    "ebok.accounts",
+    "ebok.customers",
+    "ebok.tariffs",
+    "ebok.metering",
+    "ebok.readings",
+    "ebok.billing",
+    "ebok.payments",
+    "ebok.notifications",
+    "ebok.audit",
+    # Interface apps: views, forms and templates only.
+    "ebok.portal",
+    "ebok.backoffice",
+    "ebok.collector",
+    "ebok.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ebok.urls"
+WSGI_APPLICATION = "ebok.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    if not DATABASE_URL.startswith(("postgres://", "postgresql://", "sqlite://")):
+        raise ImproperlyConfigured("DATABASE_URL must start with postgres://, postgresql:// or sqlite://")
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("EBOK_DB_CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "ebok.sqlite3",
+        }
+    }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN so that
+    # two writers queue instead of failing with "database is locked" half-way through a transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# --- Authentication -------------------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+SESSION_COOKIE_AGE = env_int("EBOK_SESSION_SECONDS", 60 * 60 * 8, minimum=300)
+
+# --- Languages and time ---------------------------------------------------------------------------------
+LANGUAGE_CODE = "pl"
+LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Warsaw"
+USE_TZ = True
+
+# --- Static and uploaded files --------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+# --- E-mail ---------------------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = env_str("EBOK_FROM_EMAIL", "ebok@localhost")
+EMAIL_HOST = env_str("EBOK_EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EBOK_EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("EBOK_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env_str("EBOK_EMAIL_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EBOK_EMAIL_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- Security -------------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("EBOK_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("EBOK_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EBOK_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("EBOK_HSTS_PRELOAD", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_choice("EBOK_LOG_LEVEL", ("DEBUG", "INFO", "WARNING"), "INFO")},
+}
