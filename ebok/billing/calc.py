@@ -1,4 +1,4 @@
-"""Pure invoice arithmetic: consumption, period splits, subscription months, lines and VAT (billing-rules §3–6).
+"""Pure invoice arithmetic: consumption, period splits, months, lines and VAT (billing-rules §3–6).
 
 No Django here: the invoice service loads readings and tariff versions, calls these functions and stores the
 result. All money and quantities are `Decimal`; fractions of months are computed exactly with `Fraction`.
@@ -133,7 +133,7 @@ def split_period(start: date, end: date, change_dates: Iterable[date]) -> list[t
 
 
 def _round_fraction_half_up(value: Fraction, quantum: Decimal) -> Decimal:
-    """Round an exact non-negative Fraction half-up to `quantum` with integer arithmetic (no double rounding)."""
+    """Round an exact non-negative Fraction half-up to `quantum` in integers, so nothing is rounded twice."""
     units = value / Fraction(quantum)
     return Decimal((2 * units.numerator + units.denominator) // (2 * units.denominator)) * quantum
 
