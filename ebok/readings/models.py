@@ -32,9 +32,12 @@ class Reading(models.Model):
     value = models.DecimalField(_("reading, m³"), max_digits=12, decimal_places=3)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    # A machine-readable reason (e.g. "lower_than_previous") and the human text shown to staff/customer.
+    # Why it was refused or held (e.g. "lower_than_previous") and the figures for the message; the text
+    # itself is rendered in the reader's language by ebok.readings.messages.
     reason_code = models.CharField(max_length=40, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
+    # Free text from staff (e.g. why a held reading was rejected); shown to the customer.
+    note = models.TextField(_("note"), blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -60,3 +63,9 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meter_id} {self.date} {self.value}"
+
+    @property
+    def reason_text(self) -> str:
+        from ebok.readings.messages import reason_message
+
+        return reason_message(self.reason_code, self.reason_params) if self.reason_code else self.note

@@ -1,0 +1,51 @@
+"""Writes of customer data."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from ebok.audit.services import audit_log
+from ebok.common import clock
+from ebok.common.actor import Actor
+from ebok.common.nrb import individual_account
+from ebok.company.selectors import company
+from ebok.customers.models import Customer, CustomerKind
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    street: str,
+    postal_code: str,
+    city: str,
+    kind: str = CustomerKind.PERSON,
+    nip: str = "",
+    pesel: str = "",
+    email: str = "",
+    phone: str = "",
+    language: str = "pl",
+) -> Customer:
+    """Create a customer with its individual bank account derived from the code; raises ValidationError."""
+    customer = Customer(
+        code=code,
+        kind=kind,
+        name=name.strip(),
+        nip=nip.replace("-", "").replace(" ", ""),
+        pesel=pesel.strip(),
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        email=email.strip().lower(),
+        phone=phone,
+        language=language,
+        bank_account=individual_account(company().bank_account_prefix, code) if code.isdigit() else "",
+        created_at=clock.now(),
+    )
+    customer.full_clean()
+    customer.save()
+    audit_log(actor=actor, action="customer.created", obj=customer, customer_id=customer.pk,
+              data={"code": code, "name": customer.name})
+    return customer

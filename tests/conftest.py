@@ -1,0 +1,61 @@
+"""Shared fixtures: the utility, a tariff group, and a fixed cast of users for permission tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from ebok.accounts.models import CustomerAccess, Role, User
+from ebok.common import clock
+from tests import factories
+
+TODAY = dt.date(2025, 6, 30)
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('DATABASE_URL') or 'SQLite (set DATABASE_URL=postgres://... for PostgreSQL)'}"
+
+
+@pytest.fixture
+def company(db):
+    return factories.make_company()
+
+
+@pytest.fixture
+def group(company):
+    return factories.make_tariff_group()
+
+
+@pytest.fixture
+def tariff(group):
+    return factories.make_tariff(group)
+
+
+@pytest.fixture
+def today():
+    """Freeze the clock at a known day so that "not in the future" and due dates are deterministic."""
+    with clock.frozen_at(dt.datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=dt.UTC)):
+        yield TODAY
+
+
+@pytest.fixture
+def cast(company):
+    """The fixed cast: two customers with portal accounts, and one staff user per role."""
+    customer_a = factories.make_customer(name="Anna Nowak")
+    customer_b = factories.make_customer(name="Bogdan Wiśniewski")
+    people = {}
+    for key, customer in (("customer_a", customer_a), ("customer_b", customer_b)):
+        user = User.objects.create_user(username=key, email=f"{key}@example.org", password="correct horse battery")
+        CustomerAccess.objects.create(user=user, customer=customer, granted_at=clock.now())
+        people[key] = user
+    from django.contrib.auth.models import Group
+
+    for role in Role:
+        user = User.objects.create_user(username=role.value, password="correct horse battery", is_staff=True)
+        user.groups.add(Group.objects.get(name=role.value))
+        people[role.value] = user
+    people["customer_a_record"] = customer_a
+    people["customer_b_record"] = customer_b
+    return people
