@@ -1,0 +1,39 @@
+# EBOK: `make demo` starts the demo on http://127.0.0.1:8000, `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint format lock clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "EBOK needs Python 3.11 or newer"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/ebok demo
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+
+# Re-pin every dependency (run after changing pyproject.toml) from a throw-away virtualenv.
+lock:
+	rm -rf /tmp/ebok-lock && $(PYTHON) -m venv /tmp/ebok-lock
+	/tmp/ebok-lock/bin/python -m pip install --quiet --upgrade pip
+	/tmp/ebok-lock/bin/python -m pip install --quiet -e '.[dev]'
+	/tmp/ebok-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	rm -rf /tmp/ebok-lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
