@@ -47,7 +47,9 @@ def cast(company):
     customer_b = factories.make_customer(name="Bogdan Wiśniewski")
     people = {}
     for key, customer in (("customer_a", customer_a), ("customer_b", customer_b)):
-        user = User.objects.create_user(username=key, email=f"{key}@example.org", password="correct horse battery")
+        user = User.objects.create_user(
+            username=key, email=f"{key}@example.org", password="correct horse battery"
+        )
         CustomerAccess.objects.create(user=user, customer=customer, granted_at=clock.now())
         people[key] = user
     from django.contrib.auth.models import Group

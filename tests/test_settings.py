@@ -13,7 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from ebok.common.env import env_bool, env_choice, env_int, env_list
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False)]
+)
 def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("X_FLAG", raw)
     assert env_bool("X_FLAG") is expected
@@ -41,8 +43,14 @@ def test_env_list_splits_on_commas(monkeypatch):
 
 def _ebok(args, env, cwd):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("EBOK_", "DATABASE_URL", "DJANGO_"))}
-    return subprocess.run([sys.executable, "-m", "ebok", *args], env=base | env, cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ebok", *args],
+        env=base | env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
@@ -75,8 +83,16 @@ def test_misconfiguration_stops_the_start_with_a_clear_message(tmp_path, env, me
 
 def test_zero_configuration_uses_sqlite_in_wal_mode_with_a_generated_secret_key(tmp_path):
     data = tmp_path / "var"
-    result = _ebok(["shell", "-c", "from django.db import connection; c = connection.cursor(); "
-                    "print(c.execute('PRAGMA journal_mode').fetchone()[0])"], {"EBOK_DATA_DIR": str(data)}, tmp_path)
+    result = _ebok(
+        [
+            "shell",
+            "-c",
+            "from django.db import connection; c = connection.cursor(); "
+            "print(c.execute('PRAGMA journal_mode').fetchone()[0])",
+        ],
+        {"EBOK_DATA_DIR": str(data)},
+        tmp_path,
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "wal"

@@ -18,7 +18,9 @@ class Role(models.TextChoices):
 
 
 class User(AbstractUser):
-    language = models.CharField(_("language"), max_length=5, default="pl", choices=[("pl", "polski"), ("en", "English")])
+    language = models.CharField(
+        _("language"), max_length=5, default="pl", choices=[("pl", "polski"), ("en", "English")]
+    )
 
     class Meta:
         constraints = [
@@ -38,3 +40,6 @@ class CustomerAccess(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "customer"], name="customer_access_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.customer_id}"

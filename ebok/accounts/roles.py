@@ -8,24 +8,44 @@ from django.contrib.auth.models import Group, Permission
 
 from ebok.accounts.models import Role
 
-_DOMAIN_APPS = ["company", "accounts", "customers", "tariffs", "metering", "readings", "billing", "payments",
-                "notifications", "audit"]
+_DOMAIN_APPS = [
+    "company",
+    "accounts",
+    "customers",
+    "tariffs",
+    "metering",
+    "readings",
+    "billing",
+    "payments",
+    "notifications",
+    "audit",
+]
 
 # (app_label, codename) pairs beyond "view everything", which every staff role has except the meter reader.
 _CLERK = [
-    ("customers", "add_customer"), ("customers", "change_customer"),
-    ("metering", "add_servicepoint"), ("metering", "change_servicepoint"),
-    ("metering", "add_meter"), ("metering", "change_meter"),
-    ("readings", "add_reading"), ("readings", "change_reading"),
+    ("customers", "add_customer"),
+    ("customers", "change_customer"),
+    ("metering", "add_servicepoint"),
+    ("metering", "change_servicepoint"),
+    ("metering", "add_meter"),
+    ("metering", "change_meter"),
+    ("readings", "add_reading"),
+    ("readings", "change_reading"),
     ("billing", "add_invoice"),
-    ("payments", "add_payment"), ("payments", "change_payment"),
+    ("payments", "add_payment"),
+    ("payments", "change_payment"),
     ("notifications", "add_consentevent"),
-    ("accounts", "change_customeraccess"), ("accounts", "add_customeraccess"),
+    ("accounts", "change_customeraccess"),
+    ("accounts", "add_customeraccess"),
 ]
 _READER = [
-    ("metering", "view_servicepoint"), ("metering", "view_meter"), ("metering", "view_route"),
-    ("readings", "add_reading"), ("readings", "view_reading"),
-    ("billing", "add_invoice"), ("billing", "view_invoice"),
+    ("metering", "view_servicepoint"),
+    ("metering", "view_meter"),
+    ("metering", "view_route"),
+    ("readings", "add_reading"),
+    ("readings", "view_reading"),
+    ("billing", "add_invoice"),
+    ("billing", "view_invoice"),
 ]
 
 
@@ -40,7 +60,9 @@ def ensure_roles(**_kwargs) -> None:
     # post_migrate reaches this app before Django has created the permissions of apps listed after it.
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
-    view_all = Permission.objects.filter(content_type__app_label__in=_DOMAIN_APPS, codename__startswith="view_")
+    view_all = Permission.objects.filter(
+        content_type__app_label__in=_DOMAIN_APPS, codename__startswith="view_"
+    )
     everything = Permission.objects.filter(content_type__app_label__in=_DOMAIN_APPS)
     wanted = {
         Role.CLERK: view_all | _perms(_CLERK),

@@ -10,7 +10,9 @@ from ebok.common.frozen import FrozenModel
 
 class AuditEntry(FrozenModel):
     at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     channel = models.CharField(max_length=12)  # portal, backoffice, collector, api, cli, system
     action = models.CharField(max_length=60)  # e.g. "reading.submitted", "invoice.issued"
     object_type = models.CharField(max_length=40)

@@ -30,12 +30,16 @@ class InvoiceCounter(models.Model):
 
 
 class Invoice(FrozenModel):
-    kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE
+    )
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
     number = models.CharField(_("number"), max_length=40, unique=True)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="invoices")
-    service_point = models.ForeignKey("metering.ServicePoint", on_delete=models.PROTECT, related_name="invoices")
+    service_point = models.ForeignKey(
+        "metering.ServicePoint", on_delete=models.PROTECT, related_name="invoices"
+    )
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )
@@ -73,8 +77,12 @@ class Invoice(FrozenModel):
             ),
             models.CheckConstraint(condition=Q(kind__in=InvoiceKind.values), name="invoice_kind_valid"),
             models.CheckConstraint(condition=Q(sequence__gte=1), name="invoice_sequence_positive"),
-            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="invoice_period_order"),
-            models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")), name="invoice_due_after_issue"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="invoice_period_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=F("issue_date")), name="invoice_due_after_issue"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="invoice", corrects__isnull=True)
                 | Q(kind="correction", corrects__isnull=False),
@@ -125,10 +133,14 @@ class InvoiceLine(FrozenModel):
     class Meta:
         ordering = ["invoice", "side", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "side", "position"], name="invoice_line_unique_position"),
+            models.UniqueConstraint(
+                fields=["invoice", "side", "position"], name="invoice_line_unique_position"
+            ),
             models.CheckConstraint(condition=Q(kind__in=LineKind.values), name="invoice_line_kind_valid"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="invoice_line_quantity_nonnegative"),
-            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="invoice_line_period_order"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="invoice_line_period_order"
+            ),
         ]
 
 
@@ -152,6 +164,10 @@ class InvoiceMeterReading(FrozenModel):
     class Meta:
         ordering = ["invoice", "side", "role", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(consumption__gte=0), name="invoice_meter_consumption_nonnegative"),
-            models.CheckConstraint(condition=Q(new_date__gte=F("previous_date")), name="invoice_meter_dates_order"),
+            models.CheckConstraint(
+                condition=Q(consumption__gte=0), name="invoice_meter_consumption_nonnegative"
+            ),
+            models.CheckConstraint(
+                condition=Q(new_date__gte=F("previous_date")), name="invoice_meter_dates_order"
+            ),
         ]

@@ -72,7 +72,9 @@ def last_billed_end(point: ServicePoint) -> dt.date:
     """The last day already invoiced: the latest regular invoice's end, else the point's opening date."""
     last = (
         Invoice.objects.filter(service_point=point, kind=InvoiceKind.INVOICE)
-        .order_by("-period_end").values_list("period_end", flat=True).first()
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
     )
     return last or point.billed_until
 
@@ -81,7 +83,9 @@ def _billed_state(meter: Meter) -> tuple[dt.date, Decimal] | None:
     """Where the meter's last invoice (or its latest correction) left it."""
     row = (
         InvoiceMeterReading.objects.filter(meter=meter, side__in=[LineSide.PLAIN, LineSide.AFTER])
-        .order_by("-new_date", "-id").values_list("new_date", "new_value").first()
+        .order_by("-new_date", "-id")
+        .values_list("new_date", "new_value")
+        .first()
     )
     return (row[0], row[1]) if row else None
 
@@ -89,16 +93,22 @@ def _billed_state(meter: Meter) -> tuple[dt.date, Decimal] | None:
 def _consumption(company: Company, meter: Meter, previous: Decimal, new: Decimal) -> Decimal:
     try:
         return calc.meter_consumption(
-            previous, new, digits=meter.digits, rollover_high=company.rollover_high, rollover_low=company.rollover_low
+            previous,
+            new,
+            digits=meter.digits,
+            rollover_high=company.rollover_high,
+            rollover_low=company.rollover_low,
         )
     except calc.ReadingError as error:
         raise BillingError("invalid_consumption", serial=meter.serial_number, detail=str(error)) from None
 
 
 def _meter_periods(company: Company, point: ServicePoint, start: dt.date, end: dt.date) -> list[MeterPeriod]:
-    meters = point.meters.filter(installed_on__lte=end).filter(
-        Q(removed_on__isnull=True) | Q(removed_on__gte=start)
-    ).order_by("role", "installed_on", "id")
+    meters = (
+        point.meters.filter(installed_on__lte=end)
+        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=start))
+        .order_by("role", "installed_on", "id")
+    )
     held = Reading.objects.filter(meter__service_point=point, date=end, status=Status.HELD).first()
     if held is not None:
         raise BillingError("reading_held", date=end.isoformat())
@@ -130,16 +140,25 @@ def _tariffs(point: ServicePoint, start: dt.date, end: dt.date) -> list[calc.Tar
     return [tariff_prices(t) for t in versions]
 
 
-def _quantities(company: Company, point: ServicePoint, start: dt.date, end: dt.date,
-                meters: list[MeterPeriod]) -> tuple[Decimal, Decimal | None]:
+def _quantities(
+    company: Company, point: ServicePoint, start: dt.date, end: dt.date, meters: list[MeterPeriod]
+) -> tuple[Decimal, Decimal | None]:
     if not point.meters.exists():
-        norm = point.flat_rate_norm_m3 if point.flat_rate_norm_m3 is not None else company.default_flat_rate_norm_m3
+        norm = (
+            point.flat_rate_norm_m3
+            if point.flat_rate_norm_m3 is not None
+            else company.default_flat_rate_norm_m3
+        )
         water = calc.flat_rate_quantity(
-            norm_m3_per_person_month=norm, residents=point.residents, months=calc.subscription_months(start, end)
+            norm_m3_per_person_month=norm,
+            residents=point.residents,
+            months=calc.subscription_months(start, end),
         )
         return water, (water if point.has_sewage else None)
     water = sum((m.consumption for m in meters if m.meter.role == MeterRole.MAIN), Decimal("0.000"))
-    additional = sum((m.consumption for m in meters if m.meter.role == MeterRole.ADDITIONAL), Decimal("0.000"))
+    additional = sum(
+        (m.consumption for m in meters if m.meter.role == MeterRole.ADDITIONAL), Decimal("0.000")
+    )
     if not point.has_sewage:
         return water, None
     try:
@@ -148,9 +167,14 @@ def _quantities(company: Company, point: ServicePoint, start: dt.date, end: dt.d
         raise BillingError("reading_held", date=end.isoformat()) from None
 
 
-def _split_by_readings_on_change_dates(point: ServicePoint, start: dt.date, end: dt.date,
-                                       tariffs: list[calc.TariffPrices], meters: list[MeterPeriod],
-                                       company: Company) -> list[calc.LineDraft] | None:
+def _split_by_readings_on_change_dates(
+    point: ServicePoint,
+    start: dt.date,
+    end: dt.date,
+    tariffs: list[calc.TariffPrices],
+    meters: list[MeterPeriod],
+    company: Company,
+) -> list[calc.LineDraft] | None:
     """The utility's alternative to splitting by days (a setting): if every meter has an accepted reading on
     each tariff change date inside the period, bill each segment with what the meters really measured."""
     changes = [t.valid_from for t in tariffs if start < t.valid_from <= end]
@@ -173,19 +197,33 @@ def _split_by_readings_on_change_dates(point: ServicePoint, start: dt.date, end:
     for i in range(len(boundaries) - 1):
         seg_start, seg_end = boundaries[i] + ONE_DAY, boundaries[i + 1]
         seg_meters = [
-            MeterPeriod(m.meter, seg_start, values[m.meter.pk][i], seg_end, values[m.meter.pk][i + 1],
-                        _consumption(company, m.meter, values[m.meter.pk][i], values[m.meter.pk][i + 1]), None)
+            MeterPeriod(
+                m.meter,
+                seg_start,
+                values[m.meter.pk][i],
+                seg_end,
+                values[m.meter.pk][i + 1],
+                _consumption(company, m.meter, values[m.meter.pk][i], values[m.meter.pk][i + 1]),
+                None,
+            )
             for m in meters
         ]
         water, sewage = _quantities(company, point, seg_start, seg_end, seg_meters)
         seg_tariffs = [t for t in tariffs if t.valid_from <= seg_start][-1:]
-        lines += calc.compute_lines(period_start=seg_start, period_end=seg_end, water=water, sewage=sewage,
-                                    tariffs=seg_tariffs)
+        lines += calc.compute_lines(
+            period_start=seg_start, period_end=seg_end, water=water, sewage=sewage, tariffs=seg_tariffs
+        )
     return lines
 
 
-def compute_draft(point: ServicePoint, start: dt.date, end: dt.date, *, company: Company,
-                  meters: list[MeterPeriod] | None = None) -> Draft:
+def compute_draft(
+    point: ServicePoint,
+    start: dt.date,
+    end: dt.date,
+    *,
+    company: Company,
+    meters: list[MeterPeriod] | None = None,
+) -> Draft:
     """Everything an invoice for [start, end] would say, computed from the current data; writes nothing."""
     if meters is None:
         meters = _meter_periods(company, point, start, end)
@@ -195,7 +233,9 @@ def compute_draft(point: ServicePoint, start: dt.date, end: dt.date, *, company:
         lines = _split_by_readings_on_change_dates(point, start, end, tariffs, meters, company)
     if lines is None:
         water, sewage = _quantities(company, point, start, end, meters)
-        lines = calc.compute_lines(period_start=start, period_end=end, water=water, sewage=sewage, tariffs=tariffs)
+        lines = calc.compute_lines(
+            period_start=start, period_end=end, water=water, sewage=sewage, tariffs=tariffs
+        )
     if not point.has_water:
         lines = [line for line in lines if line.kind != calc.KIND_WATER]
     return Draft(start, end, meters, lines, calc.vat_totals(lines))
@@ -203,7 +243,9 @@ def compute_draft(point: ServicePoint, start: dt.date, end: dt.date, *, company:
 
 def preview_invoice(*, service_point: ServicePoint, up_to: dt.date) -> Draft:
     """What an invoice up to `up_to` would be (the portal shows it before the customer confirms)."""
-    return compute_draft(service_point, last_billed_end(service_point) + ONE_DAY, up_to, company=get_company())
+    return compute_draft(
+        service_point, last_billed_end(service_point) + ONE_DAY, up_to, company=get_company()
+    )
 
 
 # --- frozen copies ------------------------------------------------------------------------------------------
@@ -211,23 +253,41 @@ def preview_invoice(*, service_point: ServicePoint, up_to: dt.date) -> Draft:
 
 def _seller(company: Company) -> dict:
     return {
-        "name": company.legal_name, "street": company.street, "postal_code": company.postal_code,
-        "city": company.city, "nip": company.nip, "regon": company.regon, "krs": company.krs,
-        "phone": company.office_phone, "email": company.email, "website": company.website,
+        "name": company.legal_name,
+        "street": company.street,
+        "postal_code": company.postal_code,
+        "city": company.city,
+        "nip": company.nip,
+        "regon": company.regon,
+        "krs": company.krs,
+        "phone": company.office_phone,
+        "email": company.email,
+        "website": company.website,
         "bank_name": company.bank_name,
     }
 
 
 def _buyer(customer: Customer) -> dict:
     return {
-        "code": customer.code, "kind": customer.kind, "name": customer.name, "street": customer.street,
-        "postal_code": customer.postal_code, "city": customer.city, "nip": customer.nip,
+        "code": customer.code,
+        "kind": customer.kind,
+        "name": customer.name,
+        "street": customer.street,
+        "postal_code": customer.postal_code,
+        "city": customer.city,
+        "nip": customer.nip,
     }
 
 
 def _point(point: ServicePoint) -> dict:
-    return {"id": point.pk, "street": point.street, "postal_code": point.postal_code, "city": point.city,
-            "tariff_group": point.tariff_group.code, "tariff_group_name": point.tariff_group.name}
+    return {
+        "id": point.pk,
+        "street": point.street,
+        "postal_code": point.postal_code,
+        "city": point.city,
+        "tariff_group": point.tariff_group.code,
+        "tariff_group_name": point.tariff_group.name,
+    }
 
 
 def _describe(kind: str, start: dt.date, end: dt.date) -> tuple[str, str]:
@@ -246,20 +306,39 @@ def _line_rows(invoice: Invoice, lines: list[calc.LineDraft], side: str) -> list
     rows = []
     for position, line in enumerate(lines, start=1):
         description, unit = _describe(line.kind, line.period_start, line.period_end)
-        rows.append(InvoiceLine(
-            invoice=invoice, side=side, position=position, kind=line.kind, description=description, unit=unit,
-            quantity=line.quantity, unit_net_price=line.unit_net_price, net=line.net, vat_rate=line.vat_rate,
-            period_start=line.period_start, period_end=line.period_end,
-        ))
+        rows.append(
+            InvoiceLine(
+                invoice=invoice,
+                side=side,
+                position=position,
+                kind=line.kind,
+                description=description,
+                unit=unit,
+                quantity=line.quantity,
+                unit_net_price=line.unit_net_price,
+                net=line.net,
+                vat_rate=line.vat_rate,
+                period_start=line.period_start,
+                period_end=line.period_end,
+            )
+        )
     return rows
 
 
 def _meter_rows(invoice: Invoice, meters: list[MeterPeriod], side: str) -> list[InvoiceMeterReading]:
     return [
         InvoiceMeterReading(
-            invoice=invoice, side=side, meter=m.meter, serial_number=m.meter.serial_number, role=m.meter.role,
-            previous_date=m.previous_date, previous_value=m.previous_value, new_date=m.new_date,
-            new_value=m.new_value, consumption=m.consumption, new_reading=m.new_reading,
+            invoice=invoice,
+            side=side,
+            meter=m.meter,
+            serial_number=m.meter.serial_number,
+            role=m.meter.role,
+            previous_date=m.previous_date,
+            previous_value=m.previous_value,
+            new_date=m.new_date,
+            new_value=m.new_value,
+            consumption=m.consumption,
+            new_reading=m.new_reading,
         )
         for m in meters
     ]
@@ -270,24 +349,53 @@ def _allocate_number(company: Company, kind: str, year: int) -> tuple[str, int]:
     counter = InvoiceCounter.objects.select_for_update().get(series=kind, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    pattern = company.invoice_series_pattern if kind == InvoiceKind.INVOICE else company.correction_series_pattern
+    pattern = (
+        company.invoice_series_pattern if kind == InvoiceKind.INVOICE else company.correction_series_pattern
+    )
     return pattern.format(year=year, number=counter.last_number), counter.last_number
 
 
-def _create_invoice(*, actor: Actor, company: Company, point: ServicePoint, kind: str, issue_date: dt.date,
-                    period: tuple[dt.date, dt.date], totals: tuple[Decimal, Decimal, Decimal],
-                    corrects: Invoice | None = None, reason: str = "") -> Invoice:
+def _create_invoice(
+    *,
+    actor: Actor,
+    company: Company,
+    point: ServicePoint,
+    kind: str,
+    issue_date: dt.date,
+    period: tuple[dt.date, dt.date],
+    totals: tuple[Decimal, Decimal, Decimal],
+    corrects: Invoice | None = None,
+    reason: str = "",
+) -> Invoice:
     customer = point.customer
     balance_before = balance_for_customer(customer)
     number, sequence = _allocate_number(company, kind, issue_date.year)
     invoice = Invoice(
-        kind=kind, year=issue_date.year, sequence=sequence, number=number, customer=customer,
-        service_point=point, corrects=corrects, correction_reason=reason, issue_date=issue_date,
-        period_start=period[0], period_end=period[1], due_date=issue_date + dt.timedelta(days=company.due_days),
-        language=customer.language, seller=_seller(company), buyer=_buyer(customer), point=_point(point),
-        customer_code=customer.code, bank_account=customer.bank_account, total_net=totals[0],
-        total_vat=totals[1], total_gross=totals[2], balance_before=balance_before, channel=actor.channel,
-        issued_at=clock.now(), issued_by=actor.user,
+        kind=kind,
+        year=issue_date.year,
+        sequence=sequence,
+        number=number,
+        customer=customer,
+        service_point=point,
+        corrects=corrects,
+        correction_reason=reason,
+        issue_date=issue_date,
+        period_start=period[0],
+        period_end=period[1],
+        due_date=issue_date + dt.timedelta(days=company.due_days),
+        language=customer.language,
+        seller=_seller(company),
+        buyer=_buyer(customer),
+        point=_point(point),
+        customer_code=customer.code,
+        bank_account=customer.bank_account,
+        total_net=totals[0],
+        total_vat=totals[1],
+        total_gross=totals[2],
+        balance_before=balance_before,
+        channel=actor.channel,
+        issued_at=clock.now(),
+        issued_by=actor.user,
     )
     invoice.save()
     return invoice
@@ -297,15 +405,18 @@ def _create_invoice(*, actor: Actor, company: Company, point: ServicePoint, kind
 
 
 @transaction.atomic
-def invoice_issue(*, actor: Actor, service_point: ServicePoint, up_to: dt.date,
-                  issue_date: dt.date | None = None) -> Invoice:
+def invoice_issue(
+    *, actor: Actor, service_point: ServicePoint, up_to: dt.date, issue_date: dt.date | None = None
+) -> Invoice:
     """Issue the invoice of a point for the days after its last invoice up to `up_to` (a reading date).
 
     Idempotent: if an invoice of this point already ends on `up_to`, that invoice is returned.
     Raises BillingError (nothing written) when it can't be issued.
     """
     point = (
-        ServicePoint.objects.select_for_update().select_related("customer", "tariff_group").get(pk=service_point.pk)
+        ServicePoint.objects.select_for_update()
+        .select_related("customer", "tariff_group")
+        .get(pk=service_point.pk)
     )
     existing = Invoice.objects.filter(service_point=point, kind=InvoiceKind.INVOICE, period_end=up_to).first()
     if existing is not None:
@@ -318,18 +429,36 @@ def invoice_issue(*, actor: Actor, service_point: ServicePoint, up_to: dt.date,
         draft = compute_draft(point, start, up_to, company=company)
         issue_date = issue_date or clock.today()
         invoice = _create_invoice(
-            actor=actor, company=company, point=point, kind=InvoiceKind.INVOICE, issue_date=issue_date,
-            period=(start, up_to), totals=(draft.totals.net, draft.totals.vat, draft.totals.gross),
+            actor=actor,
+            company=company,
+            point=point,
+            kind=InvoiceKind.INVOICE,
+            issue_date=issue_date,
+            period=(start, up_to),
+            totals=(draft.totals.net, draft.totals.vat, draft.totals.gross),
         )
         InvoiceLine.objects.bulk_create(_line_rows(invoice, draft.lines, LineSide.PLAIN))
     InvoiceMeterReading.objects.bulk_create(_meter_rows(invoice, draft.meters, LineSide.PLAIN))
     LedgerEntry.objects.create(
-        customer=point.customer, kind=EntryKind.INVOICE, amount=invoice.total_gross, booked_on=issue_date,
-        due_date=invoice.due_date, invoice=invoice, created_at=invoice.issued_at,
+        customer=point.customer,
+        kind=EntryKind.INVOICE,
+        amount=invoice.total_gross,
+        booked_on=issue_date,
+        due_date=invoice.due_date,
+        invoice=invoice,
+        created_at=invoice.issued_at,
     )
-    audit_log(actor=actor, action="invoice.issued", obj=invoice, customer_id=point.customer_id,
-              data={"number": invoice.number, "gross": str(invoice.total_gross),
-                    "period": [start.isoformat(), up_to.isoformat()]})
+    audit_log(
+        actor=actor,
+        action="invoice.issued",
+        obj=invoice,
+        customer_id=point.customer_id,
+        data={
+            "number": invoice.number,
+            "gross": str(invoice.total_gross),
+            "period": [start.isoformat(), up_to.isoformat()],
+        },
+    )
     return invoice
 
 
@@ -337,15 +466,27 @@ def _current_state(original: Invoice) -> tuple[Invoice, list[InvoiceLine], list[
     """The document whose figures are in force: the latest correction of the invoice, else the invoice."""
     latest = original.corrections.order_by("-id").first()
     if latest is None:
-        return original, list(original.lines.filter(side=LineSide.PLAIN)), list(
-            original.meter_readings.filter(side=LineSide.PLAIN).select_related("meter"))
-    return latest, list(latest.lines.filter(side=LineSide.AFTER)), list(
-        latest.meter_readings.filter(side=LineSide.AFTER).select_related("meter"))
+        return (
+            original,
+            list(original.lines.filter(side=LineSide.PLAIN)),
+            list(original.meter_readings.filter(side=LineSide.PLAIN).select_related("meter")),
+        )
+    return (
+        latest,
+        list(latest.lines.filter(side=LineSide.AFTER)),
+        list(latest.meter_readings.filter(side=LineSide.AFTER).select_related("meter")),
+    )
 
 
 @transaction.atomic
-def invoice_correct(*, actor: Actor, invoice: Invoice, reason: str,
-                    readings: dict[int, Decimal] | None = None, issue_date: dt.date | None = None) -> Invoice:
+def invoice_correct(
+    *,
+    actor: Actor,
+    invoice: Invoice,
+    reason: str,
+    readings: dict[int, Decimal] | None = None,
+    issue_date: dt.date | None = None,
+) -> Invoice:
     """Issue a correction invoice (KOREKTA, art. 106j) for `invoice`.
 
     `readings` maps meter ids to the right closing value when a reading was wrong; without it the invoice
@@ -355,13 +496,20 @@ def invoice_correct(*, actor: Actor, invoice: Invoice, reason: str,
     if not reason.strip():
         raise BillingError("reason_required")
     original = invoice.corrects if invoice.is_correction else invoice
-    point = ServicePoint.objects.select_for_update().select_related("customer", "tariff_group").get(
-        pk=original.service_point_id)
+    point = (
+        ServicePoint.objects.select_for_update()
+        .select_related("customer", "tariff_group")
+        .get(pk=original.service_point_id)
+    )
     company = get_company()
     _state_doc, before_lines, before_meters = _current_state(original)
     readings = readings or {}
     if readings and original.period_end != last_billed_end(point):
-        latest = Invoice.objects.filter(service_point=point, kind=InvoiceKind.INVOICE).order_by("-period_end").first()
+        latest = (
+            Invoice.objects.filter(service_point=point, kind=InvoiceKind.INVOICE)
+            .order_by("-period_end")
+            .first()
+        )
         raise BillingError("correct_later_invoice_first", number=latest.number if latest else "")
     after_meters = []
     for m in before_meters:
@@ -369,46 +517,92 @@ def invoice_correct(*, actor: Actor, invoice: Invoice, reason: str,
         reading = m.new_reading
         if m.meter_id in readings and new_value != m.new_value:
             reading = _replace_reading(actor, m, new_value, original)
-        after_meters.append(MeterPeriod(m.meter, m.previous_date, m.previous_value, m.new_date, new_value,
-                                        _consumption(company, m.meter, m.previous_value, new_value), reading))
+        after_meters.append(
+            MeterPeriod(
+                m.meter,
+                m.previous_date,
+                m.previous_value,
+                m.new_date,
+                new_value,
+                _consumption(company, m.meter, m.previous_value, new_value),
+                reading,
+            )
+        )
     with translation.override(original.language):
-        draft = compute_draft(point, original.period_start, original.period_end, company=company,
-                              meters=after_meters)
+        draft = compute_draft(
+            point, original.period_start, original.period_end, company=company, meters=after_meters
+        )
         before_totals = calc.vat_totals(before_lines)
-        diff = (draft.totals.net - before_totals.net, draft.totals.vat - before_totals.vat,
-                draft.totals.gross - before_totals.gross)
+        diff = (
+            draft.totals.net - before_totals.net,
+            draft.totals.vat - before_totals.vat,
+            draft.totals.gross - before_totals.gross,
+        )
         same_lines = [(line.kind, line.quantity, line.unit_net_price, line.net) for line in draft.lines] == [
-            (line.kind, line.quantity, line.unit_net_price, line.net) for line in before_lines]
+            (line.kind, line.quantity, line.unit_net_price, line.net) for line in before_lines
+        ]
         if same_lines:
             raise BillingError("nothing_to_correct")
         correction = _create_invoice(
-            actor=actor, company=company, point=point, kind=InvoiceKind.CORRECTION,
-            issue_date=issue_date or clock.today(), period=(original.period_start, original.period_end),
-            totals=diff, corrects=original, reason=reason.strip(),
+            actor=actor,
+            company=company,
+            point=point,
+            kind=InvoiceKind.CORRECTION,
+            issue_date=issue_date or clock.today(),
+            period=(original.period_start, original.period_end),
+            totals=diff,
+            corrects=original,
+            reason=reason.strip(),
         )
         before_rows = [
-            InvoiceLine(invoice=correction, side=LineSide.BEFORE, position=line.position, kind=line.kind,
-                        description=line.description, unit=line.unit, quantity=line.quantity,
-                        unit_net_price=line.unit_net_price, net=line.net, vat_rate=line.vat_rate,
-                        period_start=line.period_start, period_end=line.period_end)
+            InvoiceLine(
+                invoice=correction,
+                side=LineSide.BEFORE,
+                position=line.position,
+                kind=line.kind,
+                description=line.description,
+                unit=line.unit,
+                quantity=line.quantity,
+                unit_net_price=line.unit_net_price,
+                net=line.net,
+                vat_rate=line.vat_rate,
+                period_start=line.period_start,
+                period_end=line.period_end,
+            )
             for line in before_lines
         ]
         InvoiceLine.objects.bulk_create(before_rows + _line_rows(correction, draft.lines, LineSide.AFTER))
     before_meter_rows = [
-        MeterPeriod(m.meter, m.previous_date, m.previous_value, m.new_date, m.new_value, m.consumption, m.new_reading)
+        MeterPeriod(
+            m.meter, m.previous_date, m.previous_value, m.new_date, m.new_value, m.consumption, m.new_reading
+        )
         for m in before_meters
     ]
     InvoiceMeterReading.objects.bulk_create(
-        _meter_rows(correction, before_meter_rows, LineSide.BEFORE) + _meter_rows(correction, after_meters, LineSide.AFTER)
+        _meter_rows(correction, before_meter_rows, LineSide.BEFORE)
+        + _meter_rows(correction, after_meters, LineSide.AFTER)
     )
     LedgerEntry.objects.create(
-        customer=point.customer, kind=EntryKind.CORRECTION, amount=correction.total_gross,
-        booked_on=correction.issue_date, due_date=correction.due_date, invoice=correction,
+        customer=point.customer,
+        kind=EntryKind.CORRECTION,
+        amount=correction.total_gross,
+        booked_on=correction.issue_date,
+        due_date=correction.due_date,
+        invoice=correction,
         created_at=correction.issued_at,
     )
-    audit_log(actor=actor, action="invoice.corrected", obj=correction, customer_id=point.customer_id,
-              data={"number": correction.number, "corrects": original.number, "reason": reason.strip(),
-                    "difference": str(correction.total_gross)})
+    audit_log(
+        actor=actor,
+        action="invoice.corrected",
+        obj=correction,
+        customer_id=point.customer_id,
+        data={
+            "number": correction.number,
+            "corrects": original.number,
+            "reason": reason.strip(),
+            "difference": str(correction.total_gross),
+        },
+    )
     return correction
 
 
@@ -418,14 +612,28 @@ def _replace_reading(actor: Actor, billed: InvoiceMeterReading, value: Decimal, 
     if old is not None:
         old.status = Status.WITHDRAWN
         old.save(update_fields=["status"])
-        audit_log(actor=actor, action="reading.withdrawn", obj=old, customer_id=original.customer_id,
-                  data={"value": str(old.value), "corrected_to": str(value), "invoice": original.number})
+        audit_log(
+            actor=actor,
+            action="reading.withdrawn",
+            obj=old,
+            customer_id=original.customer_id,
+            data={"value": str(old.value), "corrected_to": str(value), "invoice": original.number},
+        )
     new = Reading.objects.create(
-        meter=billed.meter, date=billed.new_date, value=value, source=Source.OFFICE, status=Status.ACCEPTED,
-        entered_by=actor.user, created_at=clock.now(), note=_("Correction of invoice %(number)s") % {
-            "number": original.number},
+        meter=billed.meter,
+        date=billed.new_date,
+        value=value,
+        source=Source.OFFICE,
+        status=Status.ACCEPTED,
+        entered_by=actor.user,
+        created_at=clock.now(),
+        note=_("Correction of invoice %(number)s") % {"number": original.number},
     )
-    audit_log(actor=actor, action="reading.accepted", obj=new, customer_id=original.customer_id,
-              data={"value": str(value), "date": billed.new_date.isoformat(), "correction_of": original.number})
+    audit_log(
+        actor=actor,
+        action="reading.accepted",
+        obj=new,
+        customer_id=original.customer_id,
+        data={"value": str(value), "date": billed.new_date.isoformat(), "correction_of": original.number},
+    )
     return new
-

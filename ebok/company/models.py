@@ -29,7 +29,9 @@ class Company(models.Model):
     # Individual (virtual) account numbers are this prefix + the customer code, padded to the 24 digits of
     # an NRB's BBAN, with ISO 7064 check digits in front (billing-rules §8).
     bank_account_prefix = models.CharField(
-        _("bank account prefix"), max_length=18, help_text=_("8-digit bank routing number and the utility's part")
+        _("bank account prefix"),
+        max_length=18,
+        help_text=_("8-digit bank routing number and the utility's part"),
     )
     is_demo = models.BooleanField(_("demo data"), default=False)
 
@@ -62,13 +64,13 @@ class Company(models.Model):
     def __str__(self) -> str:
         return self.short_name
 
-    @property
-    def address(self) -> str:
-        return f"{self.street}, {self.postal_code} {self.city}"
-
     def save(self, *args, **kwargs):
         self.id = 1
         super().save(*args, **kwargs)
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postal_code} {self.city}"
 
 
 class ReadingWindow(models.Model):

@@ -25,7 +25,9 @@ class CustomerKind(models.TextChoices):
 
 class Customer(models.Model):
     code = models.CharField(_("customer code"), max_length=CUSTOMER_CODE_LENGTH, unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON
+    )
     name = models.CharField(_("name"), max_length=200)
     nip = models.CharField(_("NIP"), max_length=10, blank=True)
     pesel = models.CharField(_("PESEL"), max_length=11, blank=True)
@@ -34,14 +36,18 @@ class Customer(models.Model):
     city = models.CharField(_("city"), max_length=80)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
-    language = models.CharField(_("language"), max_length=5, default="pl", choices=[("pl", "polski"), ("en", "English")])
+    language = models.CharField(
+        _("language"), max_length=5, default="pl", choices=[("pl", "polski"), ("en", "English")]
+    )
     bank_account = models.CharField(_("individual bank account"), max_length=26, unique=True)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(code__length=CUSTOMER_CODE_LENGTH), name="customer_code_length"),
+            models.CheckConstraint(
+                condition=Q(code__length=CUSTOMER_CODE_LENGTH), name="customer_code_length"
+            ),
             models.CheckConstraint(condition=Q(kind__in=CustomerKind.values), name="customer_kind_valid"),
             models.CheckConstraint(condition=~Q(name=""), name="customer_name_required"),
             models.CheckConstraint(
@@ -73,4 +79,3 @@ class Customer(models.Model):
             errors["bank_account"] = _("This account number has wrong check digits.")
         if errors:
             raise ValidationError(errors)
-

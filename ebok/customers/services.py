@@ -46,6 +46,11 @@ def customer_create(
     )
     customer.full_clean()
     customer.save()
-    audit_log(actor=actor, action="customer.created", obj=customer, customer_id=customer.pk,
-              data={"code": code, "name": customer.name})
+    audit_log(
+        actor=actor,
+        action="customer.created",
+        obj=customer,
+        customer_id=customer.pk,
+        data={"code": code, "name": customer.name},
+    )
     return customer

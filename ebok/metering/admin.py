@@ -16,6 +16,10 @@ class ServicePointAdmin(admin.ModelAdmin):
     inlines = [MeterInline]
 
 
-admin.site.register(Meter, list_display=["serial_number", "service_point", "role", "installed_on", "removed_on"],
-                    search_fields=["serial_number"], raw_id_fields=["service_point"])
+admin.site.register(
+    Meter,
+    list_display=["serial_number", "service_point", "role", "installed_on", "removed_on"],
+    search_fields=["serial_number"],
+    raw_id_fields=["service_point"],
+)
 admin.site.register(Route)

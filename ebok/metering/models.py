@@ -23,7 +23,9 @@ class Route(models.Model):
 
 
 class ServicePoint(models.Model):
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="service_points")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="service_points"
+    )
     tariff_group = models.ForeignKey("tariffs.TariffGroup", on_delete=models.PROTECT, related_name="+")
     street = models.CharField(_("street and number"), max_length=120)
     postal_code = models.CharField(_("postal code"), max_length=6)
@@ -44,7 +46,9 @@ class ServicePoint(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["route", "route_order"])]
         constraints = [
-            models.CheckConstraint(condition=Q(has_water=True) | Q(has_sewage=True), name="point_has_a_service"),
+            models.CheckConstraint(
+                condition=Q(has_water=True) | Q(has_sewage=True), name="point_has_a_service"
+            ),
             models.CheckConstraint(
                 condition=Q(flat_rate_norm_m3__isnull=True) | Q(flat_rate_norm_m3__gte=Decimal("0")),
                 name="point_norm_nonnegative",
@@ -82,7 +86,9 @@ class Meter(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(role__in=MeterRole.values), name="meter_role_valid"),
             models.CheckConstraint(condition=Q(digits__gte=3, digits__lte=9), name="meter_digits_range"),
-            models.CheckConstraint(condition=Q(installation_reading__gte=0), name="meter_installation_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(installation_reading__gte=0), name="meter_installation_nonnegative"
+            ),
             models.CheckConstraint(
                 condition=Q(removed_on__isnull=True, removal_reading__isnull=True)
                 | Q(removed_on__isnull=False, removal_reading__isnull=False, removal_reading__gte=0),

@@ -36,14 +36,29 @@ def service_point_create(
     reader_notes: str = "",
 ) -> ServicePoint:
     point = ServicePoint(
-        customer=customer, tariff_group=tariff_group, street=street, postal_code=postal_code, city=city,
-        has_water=has_water, has_sewage=has_sewage, residents=residents, flat_rate_norm_m3=flat_rate_norm_m3,
-        billed_until=opening_date, route=route, route_order=route_order, reader_notes=reader_notes,
+        customer=customer,
+        tariff_group=tariff_group,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        has_water=has_water,
+        has_sewage=has_sewage,
+        residents=residents,
+        flat_rate_norm_m3=flat_rate_norm_m3,
+        billed_until=opening_date,
+        route=route,
+        route_order=route_order,
+        reader_notes=reader_notes,
     )
     point.full_clean()
     point.save()
-    audit_log(actor=actor, action="service_point.created", obj=point, customer_id=customer.pk,
-              data={"address": point.address})
+    audit_log(
+        actor=actor,
+        action="service_point.created",
+        obj=point,
+        customer_id=customer.pk,
+        data={"address": point.address},
+    )
     return point
 
 
@@ -60,15 +75,28 @@ def meter_install(
     verification_expires_on: dt.date | None = None,
 ) -> Meter:
     meter = Meter(
-        service_point=service_point, serial_number=serial_number.strip(), role=role,
-        digits=digits or company().meter_default_digits, installed_on=installed_on,
-        installation_reading=installation_reading, verification_expires_on=verification_expires_on,
+        service_point=service_point,
+        serial_number=serial_number.strip(),
+        role=role,
+        digits=digits or company().meter_default_digits,
+        installed_on=installed_on,
+        installation_reading=installation_reading,
+        verification_expires_on=verification_expires_on,
     )
     meter.full_clean()
     meter.save()
-    audit_log(actor=actor, action="meter.installed", obj=meter, customer_id=service_point.customer_id,
-              data={"serial": meter.serial_number, "on": installed_on.isoformat(),
-                    "reading": str(installation_reading), "role": role})
+    audit_log(
+        actor=actor,
+        action="meter.installed",
+        obj=meter,
+        customer_id=service_point.customer_id,
+        data={
+            "serial": meter.serial_number,
+            "on": installed_on.isoformat(),
+            "reading": str(installation_reading),
+            "role": role,
+        },
+    )
     return meter
 
 
@@ -93,17 +121,29 @@ def meter_replace(
     last = old.readings.filter(status="accepted").order_by("-date").first()
     if last is not None and (on < last.date or removal_reading < last.value):
         raise ValidationError(
-            _("The removal reading must not be lower or earlier than the last accepted reading (%(value)s on %(date)s).")
+            _(
+                "The removal reading must not be lower or earlier than the last accepted reading (%(value)s on %(date)s)."
+            )
             % {"value": last.value, "date": last.date}
         )
     old.removed_on = on
     old.removal_reading = removal_reading
     old.full_clean()
     old.save(update_fields=["removed_on", "removal_reading"])
-    audit_log(actor=actor, action="meter.removed", obj=old, customer_id=old.service_point.customer_id,
-              data={"on": on.isoformat(), "reading": str(removal_reading)})
+    audit_log(
+        actor=actor,
+        action="meter.removed",
+        obj=old,
+        customer_id=old.service_point.customer_id,
+        data={"on": on.isoformat(), "reading": str(removal_reading)},
+    )
     return meter_install(
-        actor=actor, service_point=old.service_point, serial_number=new_serial_number, installed_on=on,
-        installation_reading=installation_reading, role=old.role, digits=digits,
+        actor=actor,
+        service_point=old.service_point,
+        serial_number=new_serial_number,
+        installed_on=on,
+        installation_reading=installation_reading,
+        role=old.role,
+        digits=digits,
         verification_expires_on=verification_expires_on,
     )

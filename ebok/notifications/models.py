@@ -27,17 +27,23 @@ class ConsentChannel(models.TextChoices):
 class ConsentEvent(FrozenModel):
     """Given or withdrawn, with the text version shown; the latest event per kind is the current state."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="consent_events")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="consent_events"
+    )
     kind = models.CharField(max_length=20, choices=ConsentKind.choices)
     given = models.BooleanField()
     text_version = models.CharField(max_length=20)
     channel = models.CharField(max_length=10, choices=ConsentChannel.choices)
     at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["customer", "kind", "at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ConsentKind.values), name="consent_kind_valid"),
-            models.CheckConstraint(condition=Q(channel__in=ConsentChannel.values), name="consent_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(channel__in=ConsentChannel.values), name="consent_channel_valid"
+            ),
         ]

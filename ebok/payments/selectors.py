@@ -28,7 +28,11 @@ def balance_for_customer(customer: Customer | int, *, as_of: dt.date | None = No
 
 
 def ledger_for_customer(customer: Customer) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(customer=customer).select_related("invoice", "payment").order_by("booked_on", "id")
+    return (
+        LedgerEntry.objects.filter(customer=customer)
+        .select_related("invoice", "payment")
+        .order_by("booked_on", "id")
+    )
 
 
 def payments_for_customer(customer: Customer) -> QuerySet[Payment]:
@@ -92,8 +96,17 @@ def settlement_for_customer(customer: Customer | int) -> Settlement:
     entries = (
         LedgerEntry.objects.filter(customer=customer)
         .order_by("booked_on", "id")
-        .values_list("id", "kind", "amount", "booked_on", "due_date", "invoice_id", "invoice__number",
-                     "invoice__corrects_id", "payment__invoice_id")
+        .values_list(
+            "id",
+            "kind",
+            "amount",
+            "booked_on",
+            "due_date",
+            "invoice_id",
+            "invoice__number",
+            "invoice__corrects_id",
+            "payment__invoice_id",
+        )
     )
     for entry_id, kind, amount, booked_on, due_date, invoice_id, number, corrects_id, named_id in entries:
         if kind == EntryKind.PAYMENT:

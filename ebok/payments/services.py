@@ -35,8 +35,12 @@ def find_invoice_in_title(title: str, customer: Customer | None = None) -> Invoi
 
 def _book(payment: Payment) -> None:
     LedgerEntry.objects.create(
-        customer=payment.customer, kind=EntryKind.PAYMENT, amount=-payment.amount, booked_on=payment.received_on,
-        payment=payment, created_at=clock.now(),
+        customer=payment.customer,
+        kind=EntryKind.PAYMENT,
+        amount=-payment.amount,
+        booked_on=payment.received_on,
+        payment=payment,
+        created_at=clock.now(),
     )
 
 
@@ -70,25 +74,46 @@ def payment_record(
     if invoice is None and customer is not None:
         invoice = find_invoice_in_title(title, customer)
     payment = Payment(
-        customer=customer, amount=amount, received_on=received_on, method=method, title=title[:300],
-        counterparty_name=counterparty_name[:200], counterparty_account=counterparty_account,
-        target_account=target_account, invoice=invoice, bank_reference=bank_reference,
-        idempotency_key=idempotency_key, created_at=clock.now(), created_by=actor.user,
+        customer=customer,
+        amount=amount,
+        received_on=received_on,
+        method=method,
+        title=title[:300],
+        counterparty_name=counterparty_name[:200],
+        counterparty_account=counterparty_account,
+        target_account=target_account,
+        invoice=invoice,
+        bank_reference=bank_reference,
+        idempotency_key=idempotency_key,
+        created_at=clock.now(),
+        created_by=actor.user,
     )
     try:
         with transaction.atomic():
             payment.save()
     except IntegrityError:
         existing = Payment.objects.filter(bank_reference=bank_reference).first() if bank_reference else None
-        existing = existing or (Payment.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None)
+        existing = existing or (
+            Payment.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        )
         if existing is None:
             raise
         return existing
     if customer is not None:
         _book(payment)
-    audit_log(actor=actor, action="payment.recorded", obj=payment, customer_id=customer.pk if customer else None,
-              data={"amount": str(amount), "received_on": received_on.isoformat(), "title": title[:300],
-                    "invoice": invoice.number if invoice else None, "matched": customer is not None})
+    audit_log(
+        actor=actor,
+        action="payment.recorded",
+        obj=payment,
+        customer_id=customer.pk if customer else None,
+        data={
+            "amount": str(amount),
+            "received_on": received_on.isoformat(),
+            "title": title[:300],
+            "invoice": invoice.number if invoice else None,
+            "matched": customer is not None,
+        },
+    )
     return payment
 
 
@@ -103,18 +128,35 @@ def payment_assign(*, actor: Actor, payment: Payment, customer: Customer) -> Pay
         payment.invoice = find_invoice_in_title(payment.title, customer)
     payment.save(update_fields=["customer", "invoice"])
     _book(payment)
-    audit_log(actor=actor, action="payment.assigned", obj=payment, customer_id=customer.pk,
-              data={"customer": customer.code, "amount": str(payment.amount)})
+    audit_log(
+        actor=actor,
+        action="payment.assigned",
+        obj=payment,
+        customer_id=customer.pk,
+        data={"customer": customer.code, "amount": str(payment.amount)},
+    )
     return payment
 
 
 @transaction.atomic
-def opening_balance_record(*, actor: Actor, customer: Customer, amount: Decimal, on: dt.date, note: str = "") -> LedgerEntry:
+def opening_balance_record(
+    *, actor: Actor, customer: Customer, amount: Decimal, on: dt.date, note: str = ""
+) -> LedgerEntry:
     """The balance brought over from the utility's previous system (positive: owed; negative: credit)."""
     entry = LedgerEntry.objects.create(
-        customer=customer, kind=EntryKind.OPENING, amount=amount, booked_on=on, due_date=on,
-        note=note or _("Opening balance"), created_at=clock.now(),
+        customer=customer,
+        kind=EntryKind.OPENING,
+        amount=amount,
+        booked_on=on,
+        due_date=on,
+        note=note or _("Opening balance"),
+        created_at=clock.now(),
     )
-    audit_log(actor=actor, action="ledger.opening_balance", obj=entry, customer_id=customer.pk,
-              data={"amount": str(amount), "on": on.isoformat()})
+    audit_log(
+        actor=actor,
+        action="ledger.opening_balance",
+        obj=entry,
+        customer_id=customer.pk,
+        data={"amount": str(amount), "on": on.isoformat()},
+    )
     return entry

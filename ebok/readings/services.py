@@ -70,7 +70,9 @@ def parse_reading_value(raw: str | Decimal | int, *, digits: int) -> Decimal:
 def previous_reading(meter: Meter) -> Previous:
     """The last accepted reading of the meter, else its installation reading."""
     last = (
-        Reading.objects.filter(meter=meter, status=Status.ACCEPTED).order_by("-date", "-id").values("date", "value")
+        Reading.objects.filter(meter=meter, status=Status.ACCEPTED)
+        .order_by("-date", "-id")
+        .values("date", "value")
     ).first()
     if last is not None:
         return Previous(last["date"], last["value"])
@@ -93,7 +95,9 @@ def expected_daily_use(meter: Meter, *, until: dt.date, company: Company) -> Dec
         if days >= MIN_HISTORY_DAYS and last_value >= first_value:
             return (last_value - first_value) / days
     point = meter.service_point
-    norm = point.flat_rate_norm_m3 if point.flat_rate_norm_m3 is not None else company.default_flat_rate_norm_m3
+    norm = (
+        point.flat_rate_norm_m3 if point.flat_rate_norm_m3 is not None else company.default_flat_rate_norm_m3
+    )
     return norm * max(point.residents, 1) / AVERAGE_MONTH_DAYS
 
 
@@ -105,29 +109,53 @@ def _assess(meter: Meter, value: Decimal, day: dt.date, company: Company) -> tup
     if meter.removed_on is not None and day > meter.removed_on:
         return Status.REFUSED, "meter_removed", {"serial": serial, "date": meter.removed_on.isoformat()}
     if day < meter.installed_on:
-        return Status.REFUSED, "before_installation", {"serial": serial, "date": meter.installed_on.isoformat()}
+        return (
+            Status.REFUSED,
+            "before_installation",
+            {"serial": serial, "date": meter.installed_on.isoformat()},
+        )
     previous = previous_reading(meter)
     if day < previous.date:
         return Status.REFUSED, "before_previous", {"serial": serial, "date": previous.date.isoformat()}
     if day == previous.date:
-        return Status.REFUSED, "date_already_read", {
-            "serial": serial, "date": previous.date.isoformat(), "value": str(previous.value)}
+        return (
+            Status.REFUSED,
+            "date_already_read",
+            {"serial": serial, "date": previous.date.isoformat(), "value": str(previous.value)},
+        )
     try:
         consumption = meter_consumption(
-            previous.value, value, digits=meter.digits,
-            rollover_high=company.rollover_high, rollover_low=company.rollover_low,
+            previous.value,
+            value,
+            digits=meter.digits,
+            rollover_high=company.rollover_high,
+            rollover_low=company.rollover_low,
         )
     except ReadingError as error:
-        return Status.REFUSED, error.code, {
-            "value": str(value), "previous": str(previous.value), "date": previous.date.isoformat(),
-            "digits": meter.digits}
+        return (
+            Status.REFUSED,
+            error.code,
+            {
+                "value": str(value),
+                "previous": str(previous.value),
+                "date": previous.date.isoformat(),
+                "digits": meter.digits,
+            },
+        )
     if meter.role == MeterRole.MAIN:
         days = (day - previous.date).days
-        expected = (expected_daily_use(meter, until=previous.date, company=company) * days).quantize(Decimal("0.001"))
-        if (consumption > expected * company.plausibility_factor
-                and consumption - expected > company.plausibility_min_excess_m3):
-            return Status.HELD, "implausible", {
-                "consumption": str(consumption), "days": days, "expected": str(expected)}
+        expected = (expected_daily_use(meter, until=previous.date, company=company) * days).quantize(
+            Decimal("0.001")
+        )
+        if (
+            consumption > expected * company.plausibility_factor
+            and consumption - expected > company.plausibility_min_excess_m3
+        ):
+            return (
+                Status.HELD,
+                "implausible",
+                {"consumption": str(consumption), "days": days, "expected": str(expected)},
+            )
         if consumption == 0 and _previous_period_was_zero(meter, previous):
             return Status.ACCEPTED, "zero_repeated", {}
     return Status.ACCEPTED, "", {}
@@ -136,7 +164,9 @@ def _assess(meter: Meter, value: Decimal, day: dt.date, company: Company) -> tup
 def _previous_period_was_zero(meter: Meter, previous: Previous) -> bool:
     before = (
         Reading.objects.filter(meter=meter, status=Status.ACCEPTED, date__lt=previous.date)
-        .order_by("-date", "-id").values_list("value", flat=True).first()
+        .order_by("-date", "-id")
+        .values_list("value", flat=True)
+        .first()
     )
     if before is None and previous.date != meter.installed_on:
         before = meter.installation_reading
@@ -169,14 +199,24 @@ def reading_submit(
             return existing
     duplicate = (
         Reading.objects.filter(meter=meter, date=date, value=parsed)
-        .exclude(status=Status.WITHDRAWN).order_by("-id").first()
+        .exclude(status=Status.WITHDRAWN)
+        .order_by("-id")
+        .first()
     )
     if duplicate is not None:
         return duplicate
     status, code, params = _assess(meter, parsed, date, company)
     reading = Reading(
-        meter=meter, date=date, value=parsed, source=source, status=status, reason_code=code,
-        reason_params=params, entered_by=actor.user, created_at=clock.now(), idempotency_key=idempotency_key,
+        meter=meter,
+        date=date,
+        value=parsed,
+        source=source,
+        status=status,
+        reason_code=code,
+        reason_params=params,
+        entered_by=actor.user,
+        created_at=clock.now(),
+        idempotency_key=idempotency_key,
     )
     if photo is not None:
         reading.photo = photo
@@ -186,14 +226,24 @@ def reading_submit(
     except IntegrityError:
         # Another transaction stored the same idempotency key first (possible only without the meter lock,
         # i.e. never on PostgreSQL); its reading is the answer.
-        existing = Reading.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        existing = (
+            Reading.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        )
         if existing is None:
             raise
         return existing
     audit_log(
-        actor=actor, action=f"reading.{status}", obj=reading, customer_id=meter.service_point.customer_id,
-        data={"meter": meter.serial_number, "date": date.isoformat(), "value": str(parsed), "source": source,
-              "reason": code},
+        actor=actor,
+        action=f"reading.{status}",
+        obj=reading,
+        customer_id=meter.service_point.customer_id,
+        data={
+            "meter": meter.serial_number,
+            "date": date.isoformat(),
+            "value": str(parsed),
+            "source": source,
+            "reason": code,
+        },
     )
     return reading
 
@@ -221,7 +271,11 @@ def readings_submit_for_point(
         parse_reading_value(raw, digits=meters[meter_id].digits)
     readings = [
         reading_submit(
-            actor=actor, meter=meters[meter_id], value=raw, date=date, source=source,
+            actor=actor,
+            meter=meters[meter_id],
+            value=raw,
+            date=date,
+            source=source,
             idempotency_key=f"{idempotency_key}:{meter_id}" if idempotency_key else None,
         )
         for meter_id, raw in sorted(values.items())
@@ -237,7 +291,9 @@ def _hold_if_garden_exceeds_main(actor: Actor, readings: list[Reading], meters: 
         meter = meters[reading.meter_id]
         previous = (
             Reading.objects.filter(meter=meter, status=Status.ACCEPTED, date__lt=reading.date)
-            .order_by("-date", "-id").values_list("value", flat=True).first()
+            .order_by("-date", "-id")
+            .values_list("value", flat=True)
+            .first()
         )
         start = previous if previous is not None else meter.installation_reading
         if reading.value < start:
@@ -251,6 +307,10 @@ def _hold_if_garden_exceeds_main(actor: Actor, readings: list[Reading], meters: 
             reading.status = Status.HELD
             reading.reason_code = "additional_exceeds_main"
             reading.save(update_fields=["status", "reason_code"])
-            audit_log(actor=actor, action="reading.held", obj=reading,
-                      customer_id=meters[reading.meter_id].service_point.customer_id,
-                      data={"reason": "additional_exceeds_main"})
+            audit_log(
+                actor=actor,
+                action="reading.held",
+                obj=reading,
+                customer_id=meters[reading.meter_id].service_point.customer_id,
+                data={"reason": "additional_exceeds_main"},
+            )

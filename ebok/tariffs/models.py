@@ -42,15 +42,22 @@ class Tariff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "valid_from"], name="tariff_unique_start"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="tariff_valid_range"
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="tariff_valid_range",
             ),
             models.CheckConstraint(
-                condition=Q(water_price__gte=0, sewage_price__gte=0, subscription_fee__gte=0,
-                            sewage_subscription_fee__gte=0),
+                condition=Q(
+                    water_price__gte=0,
+                    sewage_price__gte=0,
+                    subscription_fee__gte=0,
+                    sewage_subscription_fee__gte=0,
+                ),
                 name="tariff_prices_nonnegative",
             ),
             models.CheckConstraint(condition=Q(fee_period_months__in=[1, 2, 3]), name="tariff_fee_period"),
-            models.CheckConstraint(condition=Q(vat_rate__gte=0, vat_rate__lt=1), name="tariff_vat_rate_range"),
+            models.CheckConstraint(
+                condition=Q(vat_rate__gte=0, vat_rate__lt=1), name="tariff_vat_rate_range"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,15 +29,32 @@ def tariff_create(
     approval_note: str = "",
 ) -> Tariff:
     if Tariff.objects.filter(group=group, valid_from__gte=valid_from).exists():
-        raise ValidationError({"valid_from": _("A tariff of this group already starts on or after this date.")})
+        raise ValidationError(
+            {"valid_from": _("A tariff of this group already starts on or after this date.")}
+        )
     tariff = Tariff(
-        group=group, valid_from=valid_from, water_price=water_price, sewage_price=sewage_price,
-        subscription_fee=subscription_fee, sewage_subscription_fee=sewage_subscription_fee,
-        fee_period_months=fee_period_months, vat_rate=vat_rate, approval_note=approval_note,
+        group=group,
+        valid_from=valid_from,
+        water_price=water_price,
+        sewage_price=sewage_price,
+        subscription_fee=subscription_fee,
+        sewage_subscription_fee=sewage_subscription_fee,
+        fee_period_months=fee_period_months,
+        vat_rate=vat_rate,
+        approval_note=approval_note,
     )
     tariff.full_clean()
     tariff.save()
-    audit_log(actor=actor, action="tariff.created", obj=tariff,
-              data={"group": group.code, "valid_from": valid_from.isoformat(), "water": str(water_price),
-                    "sewage": str(sewage_price), "subscription": str(subscription_fee)})
+    audit_log(
+        actor=actor,
+        action="tariff.created",
+        obj=tariff,
+        data={
+            "group": group.code,
+            "valid_from": valid_from.isoformat(),
+            "water": str(water_price),
+            "sewage": str(sewage_price),
+            "subscription": str(subscription_fee),
+        },
+    )
     return tariff

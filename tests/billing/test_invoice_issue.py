@@ -34,8 +34,13 @@ def worked_example(tariff, today):
     point = factories.make_point(customer, tariff.group, opening_date=dt.date(2025, 2, 28))
     main = factories.make_meter(point, reading="1200")
     garden = factories.make_meter(point, reading="50", role=MeterRole.ADDITIONAL)
-    readings_submit_for_point(actor=SYSTEM, service_point=point, date=dt.date(2025, 3, 31),
-                              values={main.pk: "1210", garden.pk: "52"}, source=Source.PORTAL)
+    readings_submit_for_point(
+        actor=SYSTEM,
+        service_point=point,
+        date=dt.date(2025, 3, 31),
+        values={main.pk: "1210", garden.pk: "52"},
+        source=Source.PORTAL,
+    )
     return point
 
 
@@ -47,7 +52,11 @@ def test_worked_example_of_billing_rules_is_invoiced_to_the_grosz(worked_example
         ("sewage", D("8.000"), D("8.8200"), D("70.56")),
         ("subscription", D("1.000"), D("17.2000"), D("17.20")),
     ]
-    assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (D("150.16"), D("12.01"), D("162.17"))
+    assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
+        D("150.16"),
+        D("12.01"),
+        D("162.17"),
+    )
     assert (invoice.period_start, invoice.period_end) == (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
     assert invoice.number == "FV/2025/000001"
     assert invoice.due_date == invoice.issue_date + dt.timedelta(days=14)
@@ -65,8 +74,10 @@ def test_invoice_freezes_seller_buyer_point_and_meter_readings(worked_example):
     assert invoice.buyer["code"] == customer.code
     assert invoice.seller["nip"] == "6572948401"
     assert invoice.point["city"] == "Piekoszów"
-    meters = {(m.role, m.previous_value, m.new_value, m.previous_date, m.new_date)
-              for m in InvoiceMeterReading.objects.filter(invoice=invoice)}
+    meters = {
+        (m.role, m.previous_value, m.new_value, m.previous_date, m.new_date)
+        for m in InvoiceMeterReading.objects.filter(invoice=invoice)
+    }
     assert meters == {
         ("main", D("1200"), D("1210"), dt.date(2025, 2, 28), dt.date(2025, 3, 31)),
         ("additional", D("50"), D("52"), dt.date(2025, 2, 28), dt.date(2025, 3, 31)),
@@ -106,25 +117,41 @@ def test_consecutive_invoices_adjoin_and_are_numbered_without_gaps(tariff, today
     point = factories.make_point(factories.make_customer(), tariff.group, opening_date=dt.date(2025, 1, 31))
     meter = factories.make_meter(point, reading="100")
     numbers, periods = [], []
-    for day, value in [(dt.date(2025, 2, 28), "105"), (dt.date(2025, 3, 31), "111"), (dt.date(2025, 4, 30), "118")]:
+    for day, value in [
+        (dt.date(2025, 2, 28), "105"),
+        (dt.date(2025, 3, 31), "111"),
+        (dt.date(2025, 4, 30), "118"),
+    ]:
         reading_submit(actor=SYSTEM, meter=meter, value=value, date=day, source=Source.PHONE)
         invoice = invoice_issue(actor=SYSTEM, service_point=point, up_to=day)
         numbers.append(invoice.number)
         periods.append((invoice.period_start, invoice.period_end))
 
     assert numbers == ["FV/2025/000001", "FV/2025/000002", "FV/2025/000003"]
-    assert periods == [(dt.date(2025, 2, 1), dt.date(2025, 2, 28)), (dt.date(2025, 3, 1), dt.date(2025, 3, 31)),
-                       (dt.date(2025, 4, 1), dt.date(2025, 4, 30))]
+    assert periods == [
+        (dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
+        (dt.date(2025, 3, 1), dt.date(2025, 3, 31)),
+        (dt.date(2025, 4, 1), dt.date(2025, 4, 30)),
+    ]
 
 
-def test_tariff_change_inside_the_period_with_an_additional_meter_bills_each_segment_at_its_prices(group, today):
+def test_tariff_change_inside_the_period_with_an_additional_meter_bills_each_segment_at_its_prices(
+    group, today
+):
     factories.make_tariff(group, dt.date(2025, 1, 1), water="6.00", sewage="8.00", subscription="15.00")
     factories.make_tariff(group, dt.date(2025, 3, 1), water="6.50", sewage="9.00", subscription="16.00")
-    point = factories.make_point(factories.make_customer(), group, opening_date=dt.date(2025, 1, 31), residents=10)
+    point = factories.make_point(
+        factories.make_customer(), group, opening_date=dt.date(2025, 1, 31), residents=10
+    )
     main = factories.make_meter(point, reading="0")
     garden = factories.make_meter(point, reading="0", role=MeterRole.ADDITIONAL)
-    readings_submit_for_point(actor=SYSTEM, service_point=point, date=dt.date(2025, 3, 31),
-                              values={main.pk: "59", garden.pk: "10"}, source=Source.READER)
+    readings_submit_for_point(
+        actor=SYSTEM,
+        service_point=point,
+        date=dt.date(2025, 3, 31),
+        values={main.pk: "59", garden.pk: "10"},
+        source=Source.READER,
+    )
 
     invoice = invoice_issue(actor=SYSTEM, service_point=point, up_to=dt.date(2025, 3, 31))
 
@@ -140,15 +167,26 @@ def test_tariff_change_inside_the_period_with_an_additional_meter_bills_each_seg
         ("subscription", D("1.000"), D("16.0000"), D("16.00")),
     ]
     # net 818.24; VAT 8% = 65.4592 → 65.46; gross 883.70
-    assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (D("818.24"), D("65.46"), D("883.70"))
+    assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
+        D("818.24"),
+        D("65.46"),
+        D("883.70"),
+    )
 
 
 def test_meter_replacement_adds_old_and_new_meter_consumption(tariff, today):
-    point = factories.make_point(factories.make_customer(), tariff.group, opening_date=dt.date(2025, 2, 28),
-                                 has_sewage=False)
+    point = factories.make_point(
+        factories.make_customer(), tariff.group, opening_date=dt.date(2025, 2, 28), has_sewage=False
+    )
     old = factories.make_meter(point, reading="500")
-    new = meter_replace(actor=SYSTEM, old_meter=old, on=dt.date(2025, 3, 15), removal_reading=D("507"),
-                        new_serial_number="NEW-1", installation_reading=D("0"))
+    new = meter_replace(
+        actor=SYSTEM,
+        old_meter=old,
+        on=dt.date(2025, 3, 15),
+        removal_reading=D("507"),
+        new_serial_number="NEW-1",
+        installation_reading=D("0"),
+    )
     reading_submit(actor=SYSTEM, meter=new, value="4", date=dt.date(2025, 3, 31), source=Source.READER)
 
     invoice = invoice_issue(actor=SYSTEM, service_point=point, up_to=dt.date(2025, 3, 31))
@@ -171,8 +209,13 @@ def test_rollover_of_a_five_digit_meter_is_billed_across_the_register(tariff, to
 
 
 def test_point_without_meter_is_billed_at_a_flat_rate_by_norm(tariff, today):
-    point = factories.make_point(factories.make_customer(), tariff.group, opening_date=dt.date(2025, 2, 28),
-                                 residents=4, flat_rate_norm_m3=D("3.000"))
+    point = factories.make_point(
+        factories.make_customer(),
+        tariff.group,
+        opening_date=dt.date(2025, 2, 28),
+        residents=4,
+        flat_rate_norm_m3=D("3.000"),
+    )
 
     invoice = invoice_issue(actor=SYSTEM, service_point=point, up_to=dt.date(2025, 4, 30))
 
@@ -185,8 +228,9 @@ def test_point_without_meter_is_billed_at_a_flat_rate_by_norm(tariff, today):
 
 
 def test_subscription_across_a_month_boundary_is_pro_rata_by_days(tariff, today):
-    point = factories.make_point(factories.make_customer(), tariff.group, opening_date=dt.date(2025, 1, 14),
-                                 has_sewage=False)
+    point = factories.make_point(
+        factories.make_customer(), tariff.group, opening_date=dt.date(2025, 1, 14), has_sewage=False
+    )
     meter = factories.make_meter(point, reading="0")
     reading_submit(actor=SYSTEM, meter=meter, value="3", date=dt.date(2025, 2, 14), source=Source.PORTAL)
 

@@ -26,7 +26,11 @@ def three_invoices(tariff, today):
     point = factories.make_point(customer, tariff.group, opening_date=dt.date(2025, 1, 31), has_sewage=False)
     meter = factories.make_meter(point, reading="0")
     invoices = []
-    for day, value in [(dt.date(2025, 2, 28), "5"), (dt.date(2025, 3, 31), "10"), (dt.date(2025, 4, 30), "15")]:
+    for day, value in [
+        (dt.date(2025, 2, 28), "5"),
+        (dt.date(2025, 3, 31), "10"),
+        (dt.date(2025, 4, 30), "15"),
+    ]:
         reading_submit(actor=SYSTEM, meter=meter, value=value, date=day, source=Source.READER)
         invoices.append(invoice_issue(actor=SYSTEM, service_point=point, up_to=day, issue_date=day))
     # each: water 5 × 6.24 = 31.20 + subscription 17.20 = 48.40 net; VAT 3.87; gross 52.27
@@ -43,8 +47,11 @@ def test_payment_without_a_title_settles_the_oldest_due_invoice_first(three_invo
 
     payment_record(actor=SYSTEM, customer=customer, amount=D("60.00"), received_on=dt.date(2025, 5, 5))
 
-    assert _open(customer) == [(invoices[0].number, D("0.00")), (invoices[1].number, D("44.54")),
-                               (invoices[2].number, D("52.27"))]
+    assert _open(customer) == [
+        (invoices[0].number, D("0.00")),
+        (invoices[1].number, D("44.54")),
+        (invoices[2].number, D("52.27")),
+    ]
     assert balance_for_customer(customer) == D("96.81")
 
 
@@ -52,13 +59,17 @@ def test_payment_naming_an_invoice_in_its_title_settles_that_invoice_first(three
     customer, invoices = three_invoices
     title = f"Zapłata za fakturę {invoices[2].number.replace('/', ' ')}"
 
-    payment = payment_record(actor=SYSTEM, customer=customer, amount=D("60.00"), received_on=dt.date(2025, 5, 5),
-                             title=title)
+    payment = payment_record(
+        actor=SYSTEM, customer=customer, amount=D("60.00"), received_on=dt.date(2025, 5, 5), title=title
+    )
 
     assert payment.invoice == invoices[2]
     # 52.27 to the named invoice, the remaining 7.73 to the oldest one
-    assert _open(customer) == [(invoices[0].number, D("44.54")), (invoices[1].number, D("52.27")),
-                               (invoices[2].number, D("0.00"))]
+    assert _open(customer) == [
+        (invoices[0].number, D("44.54")),
+        (invoices[1].number, D("52.27")),
+        (invoices[2].number, D("0.00")),
+    ]
 
 
 def test_overpayment_stays_as_credit_and_is_used_by_the_next_invoice(tariff, today):
@@ -78,7 +89,10 @@ def test_overpayment_stays_as_credit_and_is_used_by_the_next_invoice(tariff, tod
     settlement = settlement_for_customer(customer)
     assert second.balance_before == D("-47.73")
     assert settlement.credit == D("0.00")
-    assert [(i.number, i.open) for i in settlement.items] == [(first.number, D("0.00")), (second.number, D("4.54"))]
+    assert [(i.number, i.open) for i in settlement.items] == [
+        (first.number, D("0.00")),
+        (second.number, D("4.54")),
+    ]
     assert balance_for_customer(customer) == D("4.54")
 
 
@@ -103,10 +117,20 @@ def test_overdue_amount_counts_only_invoices_past_their_due_date(three_invoices)
 def test_same_bank_reference_records_one_payment(three_invoices):
     customer, _invoices = three_invoices
 
-    first = payment_record(actor=SYSTEM, customer=customer, amount=D("10.00"), received_on=dt.date(2025, 5, 5),
-                           bank_reference="STMT-1/TX-7")
-    again = payment_record(actor=SYSTEM, customer=customer, amount=D("10.00"), received_on=dt.date(2025, 5, 5),
-                           bank_reference="STMT-1/TX-7")
+    first = payment_record(
+        actor=SYSTEM,
+        customer=customer,
+        amount=D("10.00"),
+        received_on=dt.date(2025, 5, 5),
+        bank_reference="STMT-1/TX-7",
+    )
+    again = payment_record(
+        actor=SYSTEM,
+        customer=customer,
+        amount=D("10.00"),
+        received_on=dt.date(2025, 5, 5),
+        bank_reference="STMT-1/TX-7",
+    )
 
     assert first.pk == again.pk
     assert LedgerEntry.objects.filter(payment__isnull=False).count() == 1

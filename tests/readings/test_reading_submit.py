@@ -31,8 +31,9 @@ def meter(tariff, today):
 
 
 def submit(meter, value, day=dt.date(2025, 3, 31), **kwargs):
-    return reading_submit(actor=SYSTEM, meter=meter, value=value, date=day, source=kwargs.pop("source", Source.PORTAL),
-                          **kwargs)
+    return reading_submit(
+        actor=SYSTEM, meter=meter, value=value, date=day, source=kwargs.pop("source", Source.PORTAL), **kwargs
+    )
 
 
 def test_plausible_reading_is_accepted_and_audited(meter):
@@ -55,8 +56,14 @@ def test_reading_accepts_the_ways_people_type_numbers(meter, typed, expected):
 
 @pytest.mark.parametrize(
     ("typed", "code"),
-    [("abc", "not_a_number"), ("", "not_a_number"), ("NaN", "not_a_number"), ("-5", "negative"),
-     ("1215.1234", "too_many_decimals"), ("100000", "out_of_range")],
+    [
+        ("abc", "not_a_number"),
+        ("", "not_a_number"),
+        ("NaN", "not_a_number"),
+        ("-5", "negative"),
+        ("1215.1234", "too_many_decimals"),
+        ("100000", "out_of_range"),
+    ],
 )
 def test_input_that_is_not_a_reading_is_refused_and_nothing_is_stored(meter, typed, code):
     with pytest.raises(ReadingInputError) as error:
@@ -110,8 +117,14 @@ def test_second_different_reading_on_the_same_day_is_refused(meter):
 
 
 def test_reading_on_a_removed_meter_is_refused(meter):
-    meter_replace(actor=SYSTEM, old_meter=meter, on=dt.date(2025, 3, 1), removal_reading=D("1205"),
-                  new_serial_number="WM-43", installation_reading=D("0"))
+    meter_replace(
+        actor=SYSTEM,
+        old_meter=meter,
+        on=dt.date(2025, 3, 1),
+        removal_reading=D("1205"),
+        new_serial_number="WM-43",
+        installation_reading=D("0"),
+    )
     meter.refresh_from_db()
 
     reading = submit(meter, "1210", dt.date(2025, 3, 31))
@@ -133,8 +146,13 @@ def test_garden_meter_showing_more_than_the_main_meter_holds_the_readings(tariff
     main = factories.make_meter(point, reading="100")
     garden = factories.make_meter(point, reading="10", role=MeterRole.ADDITIONAL)
 
-    readings = readings_submit_for_point(actor=SYSTEM, service_point=point, date=dt.date(2025, 3, 31),
-                                         values={main.pk: "105", garden.pk: "17"}, source=Source.PORTAL)
+    readings = readings_submit_for_point(
+        actor=SYSTEM,
+        service_point=point,
+        date=dt.date(2025, 3, 31),
+        values={main.pk: "105", garden.pk: "17"},
+        source=Source.PORTAL,
+    )
 
     assert {r.status for r in readings} == {Status.HELD}
     assert {r.reason_code for r in readings} == {"additional_exceeds_main"}
@@ -146,8 +164,13 @@ def test_one_bad_value_in_a_point_form_stores_none_of_its_readings(tariff, today
     garden = factories.make_meter(point, reading="10", role=MeterRole.ADDITIONAL)
 
     with pytest.raises(ReadingInputError):
-        readings_submit_for_point(actor=SYSTEM, service_point=point, date=dt.date(2025, 3, 31),
-                                  values={main.pk: "105", garden.pk: "x"}, source=Source.PORTAL)
+        readings_submit_for_point(
+            actor=SYSTEM,
+            service_point=point,
+            date=dt.date(2025, 3, 31),
+            values={main.pk: "105", garden.pk: "x"},
+            source=Source.PORTAL,
+        )
 
     assert Reading.objects.count() == 0
 
