@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -23,7 +25,10 @@ class InvoiceCounter(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["series", "year"], name="invoice_counter_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="invoice_counter_unique"),
+            models.CheckConstraint(condition=Q(series__in=InvoiceKind.values), name="invoice_counter_series_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.series}/{self.year}: {self.last_number}"
@@ -91,6 +96,14 @@ class Invoice(FrozenModel):
             models.CheckConstraint(
                 condition=Q(kind="invoice") | ~Q(correction_reason=""), name="invoice_correction_has_reason"
             ),
+            # gross = net + VAT (billing-rules §6); a half-grosz band because SQLite compares decimals as floats.
+            models.CheckConstraint(
+                condition=Q(
+                    total_gross__gt=F("total_net") + F("total_vat") - Decimal("0.005"),
+                    total_gross__lt=F("total_net") + F("total_vat") + Decimal("0.005"),
+                ),
+                name="invoice_gross_is_net_plus_vat",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +150,7 @@ class InvoiceLine(FrozenModel):
                 fields=["invoice", "side", "position"], name="invoice_line_unique_position"
             ),
             models.CheckConstraint(condition=Q(kind__in=LineKind.values), name="invoice_line_kind_valid"),
+            models.CheckConstraint(condition=Q(side__in=LineSide.values), name="invoice_line_side_valid"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="invoice_line_quantity_nonnegative"),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")), name="invoice_line_period_order"
@@ -167,6 +181,8 @@ class InvoiceMeterReading(FrozenModel):
             models.CheckConstraint(
                 condition=Q(consumption__gte=0), name="invoice_meter_consumption_nonnegative"
             ),
+            models.CheckConstraint(condition=Q(side__in=LineSide.values), name="invoice_meter_side_valid"),
+            models.CheckConstraint(condition=Q(role__in=["main", "additional"]), name="invoice_meter_role_valid"),
             models.CheckConstraint(
                 condition=Q(new_date__gte=F("previous_date")), name="invoice_meter_dates_order"
             ),

@@ -16,6 +16,11 @@ class FrozenQuerySet(models.QuerySet):
     def delete(self):
         raise ImmutableError(f"{self.model.__name__} rows are never deleted")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("update_conflicts"):
+            raise ImmutableError(f"{self.model.__name__} rows are never overwritten")
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class FrozenModel(models.Model):
     """Saving an existing row or deleting one raises ImmutableError; the database keeps them forever."""
@@ -28,6 +33,8 @@ class FrozenModel(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ImmutableError(f"{type(self).__name__} is frozen once written")
+        # Always an INSERT: a fresh instance carrying an existing primary key must not become an UPDATE.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -48,6 +48,9 @@ class Customer(models.Model):
             models.CheckConstraint(
                 condition=Q(code__length=CUSTOMER_CODE_LENGTH), name="customer_code_length"
             ),
+            # Digits only: the code is part of the individual bank account number.
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]+$"), name="customer_code_digits"),
+            models.CheckConstraint(condition=Q(language__in=["pl", "en"]), name="customer_language_valid"),
             models.CheckConstraint(condition=Q(kind__in=CustomerKind.values), name="customer_kind_valid"),
             models.CheckConstraint(condition=~Q(name=""), name="customer_name_required"),
             models.CheckConstraint(

@@ -61,6 +61,8 @@ def payment_record(
     idempotency_key: str | None = None,
 ) -> Payment:
     """Record money received. The same bank reference or idempotency key again returns the first payment."""
+    bank_reference = bank_reference or None
+    idempotency_key = idempotency_key or None
     for field, key in (("bank_reference", bank_reference), ("idempotency_key", idempotency_key)):
         if key:
             existing = Payment.objects.filter(**{field: key}).first()

@@ -53,6 +53,12 @@ class Reading(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="reading_value_nonnegative"),
+            # One reading in force per meter and day (refused and withdrawn ones are kept beside it).
+            models.UniqueConstraint(
+                fields=["meter", "date"],
+                condition=Q(status__in=["accepted", "held"]),
+                name="reading_one_in_force_per_meter_day",
+            ),
             models.CheckConstraint(condition=Q(source__in=Source.values), name="reading_source_valid"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="reading_status_valid"),
             models.CheckConstraint(

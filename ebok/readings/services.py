@@ -185,6 +185,7 @@ def reading_submit(
     photo=None,
 ) -> Reading:
     """Validate and store one reading. Same key (or same meter, date and value) again → the same reading."""
+    idempotency_key = idempotency_key or None
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     # The meter row lock serialises submissions for one meter, so the duplicate checks below are race-free.
