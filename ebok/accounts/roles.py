@@ -32,6 +32,7 @@ _CLERK = [
     ("readings", "add_reading"),
     ("readings", "change_reading"),
     ("billing", "add_invoice"),
+    ("billing", "correct_invoice"),
     ("payments", "add_payment"),
     ("payments", "change_payment"),
     ("notifications", "add_consentevent"),

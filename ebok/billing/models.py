@@ -72,6 +72,7 @@ class Invoice(FrozenModel):
 
     class Meta:
         ordering = ["-issue_date", "-id"]
+        permissions = [("correct_invoice", "Can issue correction invoices")]
         indexes = [models.Index(fields=["customer", "issue_date"])]
         constraints = [
             models.UniqueConstraint(fields=["kind", "year", "sequence"], name="invoice_unique_sequence"),

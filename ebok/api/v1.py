@@ -1,0 +1,513 @@
+"""API v1 (interfaces.md): staff and integrations under /api/v1/, customers' own data under /api/v1/me/.
+
+Views only translate HTTP to the domain services and back; every rule lives in the services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Query, Router, Schema, Status
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from ebok.accounts.models import CustomerAccess
+from ebok.api import schemas as s
+from ebok.api.auth import AUTH, actor, require, require_object
+from ebok.billing.messages import BillingError
+from ebok.billing.models import Invoice
+from ebok.billing.services import invoice_correct, invoice_issue
+from ebok.common import clock
+from ebok.customers.models import Customer
+from ebok.customers.services import customer_create
+from ebok.metering.models import Meter, ServicePoint
+from ebok.metering.services import meter_install, meter_replace, service_point_create
+from ebok.payments.models import LedgerEntry, Payment
+from ebok.payments.selectors import balance_for_customer, settlement_for_customer
+from ebok.payments.services import payment_record
+from ebok.readings.models import Reading
+from ebok.readings.services import IdempotencyConflict, ReadingInputError, reading_submit
+from ebok.tariffs.models import TariffGroup
+from ebok.tariffs.services import tariff_create
+
+api = NinjaAPI(
+    title="EBOK API",
+    version="1",
+    description="Customers, meters, readings, invoices and payments of a water utility. "
+    "Authenticate with `Authorization: Bearer <token>` (`ebok create-api-token USERNAME`). "
+    "Money and quantities are decimal strings; every creating POST accepts an `Idempotency-Key` header.",
+    auth=AUTH,
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+ERRORS = {400: s.Error, 401: s.Error, 403: s.Error, 404: s.Error, 409: s.Error, 422: s.Error}
+
+
+# --- errors: always {"code", "message"} (+ "fields"), never a 500 on bad input ------------------------------
+
+
+def _error(request, status: int, code: str, message: str, fields: dict | None = None):
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation(request, exc):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = ".".join(str(part) for part in error.get("loc", [])[1:]) or "body"
+        fields.setdefault(loc, []).append(error.get("msg", "invalid"))
+    return _error(request, 422, "validation_error", "The request is not valid.", fields)
+
+
+@api.exception_handler(DjangoValidationError)
+def _domain_validation(request, exc):
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return _error(
+        request, 422, "validation_error", "; ".join(m for ms in fields.values() for m in ms), fields
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _error(request, 401, "unauthorized", "Give a valid token: Authorization: Bearer <token>.")
+
+
+@api.exception_handler(HttpError)
+def _http(request, exc):
+    codes = {403: "forbidden", 404: "not_found", 409: "conflict", 400: "bad_request"}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _does_not_exist(request, exc):
+    return _error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(BillingError)
+def _billing(request, exc):
+    return _error(request, 409, exc.code, exc.message)
+
+
+@api.exception_handler(ReadingInputError)
+def _reading_input(request, exc):
+    return _error(request, 422, exc.code, str(exc), {"value": [str(exc)]})
+
+
+@api.exception_handler(IdempotencyConflict)
+def _reading_conflict(request, exc):
+    return _error(
+        request, 409, "idempotency_key_reused", "This idempotency key was used for another reading."
+    )
+
+
+class DateRange(Schema):
+    customer_code: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _in_range(qs: QuerySet, field: str, filters: DateRange) -> QuerySet:
+    if filters.date_from:
+        qs = qs.filter(**{f"{field}__gte": filters.date_from})
+    if filters.date_to:
+        qs = qs.filter(**{f"{field}__lte": filters.date_to})
+    return qs
+
+
+def _customer(code: str) -> Customer:
+    return get_object_or_404(Customer, code=code)
+
+
+# --- tariffs ----------------------------------------------------------------------------------------------------
+
+staff = Router(tags=["staff"])
+
+
+@staff.get("/tariff-groups", response={200: list[s.TariffGroupOut], **ERRORS})
+def tariff_groups(request: HttpRequest):
+    require(request, "tariffs.view_tariff")
+    return TariffGroup.objects.prefetch_related("tariffs__group").order_by("code")
+
+
+@staff.post("/tariff-groups", response={201: s.TariffGroupOut, **ERRORS})
+def tariff_group_create(request: HttpRequest, payload: s.TariffGroupIn):
+    require(request, "tariffs.add_tariffgroup")
+    if TariffGroup.objects.filter(code=payload.code).exists():
+        raise HttpError(409, "A tariff group with this code exists.")
+    return Status(201, TariffGroup.objects.create(code=payload.code, name=payload.name))
+
+
+@staff.post("/tariff-groups/{code}/tariffs", response={201: s.TariffOut, **ERRORS})
+def tariff_create_view(request: HttpRequest, code: str, payload: s.TariffIn):
+    require(request, "tariffs.add_tariff")
+    group = get_object_or_404(TariffGroup, code=code)
+    return Status(201, tariff_create(actor=actor(request), group=group, **payload.dict()))
+
+
+# --- customers ---------------------------------------------------------------------------------------------------
+
+
+class CustomerFilter(Schema):
+    code: str | None = None
+    q: str | None = None
+
+
+@staff.get("/customers", response={200: list[s.CustomerOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def customers(request: HttpRequest, filters: Query[CustomerFilter]):
+    require(request, "customers.view_customer")
+    qs = Customer.objects.order_by("code")
+    if filters.code:
+        qs = qs.filter(code=filters.code)
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(city__icontains=filters.q) | Q(nip=filters.q))
+    return qs
+
+
+@staff.post("/customers", response={201: s.CustomerOut, **ERRORS})
+def customer_create_view(request: HttpRequest, payload: s.CustomerIn):
+    require(request, "customers.add_customer")
+    if Customer.objects.filter(code=payload.code).exists():
+        raise HttpError(409, "A customer with this code exists.")
+    return Status(201, customer_create(actor=actor(request), **payload.dict()))
+
+
+@staff.get("/customers/{code}", response={200: s.CustomerOut, **ERRORS})
+def customer_detail(request: HttpRequest, code: str):
+    require_object(request, "customers.view_customer")
+    return _customer(code)
+
+
+def _balance(customer: Customer) -> dict:
+    settlement = settlement_for_customer(customer)
+    today = clock.today()
+    return {
+        "customer_code": customer.code,
+        "balance": balance_for_customer(customer),
+        "open_total": settlement.open_total,
+        "overdue_total": settlement.overdue_total(today),
+        "credit": settlement.credit,
+        "open_items": [
+            {
+                "invoice_number": i.number,
+                "due_date": i.due_date,
+                "amount": i.amount,
+                "paid": i.paid,
+                "open": i.open,
+                "overdue": i.overdue_on(today),
+            }
+            for i in settlement.open_items
+        ],
+    }
+
+
+@staff.get("/customers/{code}/balance", response={200: s.BalanceOut, **ERRORS})
+def customer_balance(request: HttpRequest, code: str):
+    require_object(request, "payments.view_ledgerentry")
+    return _balance(_customer(code))
+
+
+@staff.get("/customers/{code}/ledger", response={200: list[s.LedgerEntryOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def customer_ledger(request: HttpRequest, code: str):
+    require_object(request, "payments.view_ledgerentry")
+    return (
+        LedgerEntry.objects.filter(customer=_customer(code))
+        .select_related("invoice")
+        .order_by("booked_on", "id")
+    )
+
+
+# --- service points and meters -------------------------------------------------------------------------------
+
+
+@staff.get("/service-points", response={200: list[s.ServicePointOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def service_points(request: HttpRequest, customer_code: str | None = None):
+    require(request, "metering.view_servicepoint")
+    qs = ServicePoint.objects.select_related("customer", "tariff_group").order_by("id")
+    return qs.filter(customer__code=customer_code) if customer_code else qs
+
+
+@staff.post("/service-points", response={201: s.ServicePointOut, **ERRORS})
+def service_point_create_view(request: HttpRequest, payload: s.ServicePointIn):
+    require(request, "metering.add_servicepoint")
+    data = payload.dict()
+    customer = _customer(data.pop("customer_code"))
+    group = get_object_or_404(TariffGroup, code=data.pop("tariff_group"))
+    return Status(
+        201, service_point_create(actor=actor(request), customer=customer, tariff_group=group, **data)
+    )
+
+
+@staff.get("/service-points/{point_id}", response={200: s.ServicePointOut, **ERRORS})
+def service_point_detail(request: HttpRequest, point_id: int):
+    require_object(request, "metering.view_servicepoint")
+    return get_object_or_404(ServicePoint.objects.select_related("customer", "tariff_group"), pk=point_id)
+
+
+@staff.get("/meters", response={200: list[s.MeterOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def meters(request: HttpRequest, service_point_id: int | None = None, serial_number: str | None = None):
+    require(request, "metering.view_meter")
+    qs = Meter.objects.order_by("id")
+    if service_point_id:
+        qs = qs.filter(service_point_id=service_point_id)
+    if serial_number:
+        qs = qs.filter(serial_number=serial_number)
+    return qs
+
+
+@staff.post("/meters", response={201: s.MeterOut, **ERRORS})
+def meter_create(request: HttpRequest, payload: s.MeterIn):
+    require(request, "metering.add_meter")
+    data = payload.dict()
+    point = get_object_or_404(ServicePoint, pk=data.pop("service_point_id"))
+    if Meter.objects.filter(serial_number=data["serial_number"]).exists():
+        raise HttpError(409, "A meter with this serial number exists.")
+    return Status(201, meter_install(actor=actor(request), service_point=point, **data))
+
+
+@staff.get("/meters/{meter_id}", response={200: s.MeterOut, **ERRORS})
+def meter_detail(request: HttpRequest, meter_id: int):
+    require_object(request, "metering.view_meter")
+    return get_object_or_404(Meter, pk=meter_id)
+
+
+@staff.post("/meters/{meter_id}/replacement", response={201: s.MeterOut, **ERRORS})
+def meter_replacement(request: HttpRequest, meter_id: int, payload: s.MeterReplacementIn):
+    require(request, "metering.change_meter")
+    old = get_object_or_404(Meter, pk=meter_id)
+    if Meter.objects.filter(serial_number=payload.new_serial_number).exists():
+        raise HttpError(409, "A meter with this serial number exists.")
+    return Status(201, meter_replace(actor=actor(request), old_meter=old, **payload.dict()))
+
+
+# --- readings --------------------------------------------------------------------------------------------------
+
+
+class ReadingFilter(DateRange):
+    status: str | None = None
+    meter_id: int | None = None
+
+
+@staff.get("/readings", response={200: list[s.ReadingOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def readings(request: HttpRequest, filters: Query[ReadingFilter]):
+    require(request, "readings.view_reading")
+    qs = Reading.objects.select_related("meter").order_by("-date", "-id")
+    if filters.customer_code:
+        qs = qs.filter(meter__service_point__customer__code=filters.customer_code)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.meter_id:
+        qs = qs.filter(meter_id=filters.meter_id)
+    return _in_range(qs, "date", filters)
+
+
+def _invoice_query():
+    return Invoice.objects.select_related("corrects").prefetch_related("lines", "meter_readings")
+
+
+def _submit_reading(request: HttpRequest, meter: Meter, payload: s.ReadingIn) -> dict:
+    reading = reading_submit(
+        actor=actor(request), meter=meter, value=payload.value, date=payload.date, source=payload.source
+    )
+    result = {"reading": reading, "invoice": None, "invoice_error": None}
+    if payload.issue_invoice and reading.status == "accepted":
+        try:
+            invoice = invoice_issue(
+                actor=actor(request), service_point=meter.service_point, up_to=reading.date
+            )
+            result["invoice"] = _invoice_query().get(pk=invoice.pk)
+        except BillingError as error:  # the reading stays stored; the invoice can be issued later
+            result["invoice_error"] = {"code": error.code, "message": error.message}
+    return result
+
+
+@staff.post("/readings", response={201: s.ReadingResultOut, **ERRORS})
+def reading_create(request: HttpRequest, payload: s.ReadingIn):
+    """Record a reading; its outcome is accepted (and invoiced), held for review, or refused with a reason."""
+    require(request, "readings.add_reading")
+    if payload.meter_id is not None:
+        meter = get_object_or_404(Meter.objects.select_related("service_point"), pk=payload.meter_id)
+    elif payload.serial_number:
+        meter = get_object_or_404(
+            Meter.objects.select_related("service_point"), serial_number=payload.serial_number
+        )
+    else:
+        raise HttpError(400, "Give meter_id or serial_number.")
+    return Status(201, _submit_reading(request, meter, payload))
+
+
+@staff.get("/readings/{reading_id}", response={200: s.ReadingOut, **ERRORS})
+def reading_detail(request: HttpRequest, reading_id: int):
+    require_object(request, "readings.view_reading")
+    return get_object_or_404(Reading.objects.select_related("meter"), pk=reading_id)
+
+
+# --- invoices --------------------------------------------------------------------------------------------------
+
+
+class InvoiceFilter(DateRange):
+    kind: str | None = None
+
+
+@staff.get("/invoices", response={200: list[s.InvoiceOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def invoices(request: HttpRequest, filters: Query[InvoiceFilter]):
+    require(request, "billing.view_invoice")
+    qs = _invoice_query().order_by("-issue_date", "-id")
+    if filters.customer_code:
+        qs = qs.filter(customer_code=filters.customer_code)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    return _in_range(qs, "issue_date", filters)
+
+
+@staff.post("/invoices", response={201: s.InvoiceOut, **ERRORS})
+def invoice_create(request: HttpRequest, payload: s.InvoiceIn):
+    """Issue the invoice of a service point up to a reading date (returns the existing one if issued)."""
+    require(request, "billing.add_invoice")
+    point = get_object_or_404(ServicePoint, pk=payload.service_point_id)
+    invoice = invoice_issue(actor=actor(request), service_point=point, up_to=payload.up_to)
+    return Status(201, _invoice_query().get(pk=invoice.pk))
+
+
+@staff.get("/invoices/{invoice_id}", response={200: s.InvoiceOut, **ERRORS})
+def invoice_detail(request: HttpRequest, invoice_id: int):
+    require_object(request, "billing.view_invoice")
+    return get_object_or_404(_invoice_query(), pk=invoice_id)
+
+
+@staff.post("/invoices/{invoice_id}/corrections", response={201: s.InvoiceOut, **ERRORS})
+def invoice_correction(request: HttpRequest, invoice_id: int, payload: s.CorrectionIn):
+    require(request, "billing.correct_invoice")
+    invoice = get_object_or_404(Invoice, pk=invoice_id)
+    correction = invoice_correct(
+        actor=actor(request), invoice=invoice, reason=payload.reason, readings=payload.readings
+    )
+    return Status(201, _invoice_query().get(pk=correction.pk))
+
+
+# --- payments --------------------------------------------------------------------------------------------------
+
+
+class PaymentFilter(DateRange):
+    matched: bool | None = None
+
+
+@staff.get("/payments", response={200: list[s.PaymentOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def payments(request: HttpRequest, filters: Query[PaymentFilter]):
+    require(request, "payments.view_payment")
+    qs = Payment.objects.select_related("customer", "invoice").order_by("-received_on", "-id")
+    if filters.customer_code:
+        qs = qs.filter(customer__code=filters.customer_code)
+    if filters.matched is not None:
+        qs = qs.filter(customer__isnull=not filters.matched)
+    return _in_range(qs, "received_on", filters)
+
+
+@staff.post("/payments", response={201: s.PaymentOut, **ERRORS})
+def payment_create(request: HttpRequest, payload: s.PaymentIn):
+    require(request, "payments.add_payment")
+    customer = _customer(payload.customer_code) if payload.customer_code else None
+    invoice = None
+    if payload.invoice_number:
+        invoice = get_object_or_404(Invoice, number=payload.invoice_number)
+    payment = payment_record(
+        actor=actor(request),
+        customer=customer,
+        amount=payload.amount,
+        received_on=payload.received_on,
+        method=payload.method,
+        title=payload.title,
+        invoice=invoice,
+        counterparty_name=payload.counterparty_name,
+        counterparty_account=payload.counterparty_account,
+        bank_reference=payload.bank_reference,
+    )
+    return Status(201, Payment.objects.select_related("customer", "invoice").get(pk=payment.pk))
+
+
+# --- the customer's own data ---------------------------------------------------------------------------------
+
+me = Router(tags=["customer"])
+
+
+def my_customers(request: HttpRequest) -> QuerySet[Customer]:
+    """The customer records the caller may see: the ownership check of every /me endpoint."""
+    ids = CustomerAccess.objects.filter(user=request.user).values("customer_id")
+    return Customer.objects.filter(pk__in=ids).order_by("code")
+
+
+@me.get("", response={200: s.MeOut, **ERRORS})
+def me_detail(request: HttpRequest):
+    return {"username": request.user.get_username(), "customers": list(my_customers(request))}
+
+
+@me.get("/balance/{code}", response={200: s.BalanceOut, **ERRORS})
+def me_balance(request: HttpRequest, code: str):
+    return _balance(get_object_or_404(my_customers(request), code=code))
+
+
+@me.get("/invoices", response={200: list[s.InvoiceOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def me_invoices(request: HttpRequest):
+    return _invoice_query().filter(customer__in=my_customers(request)).order_by("-issue_date", "-id")
+
+
+@me.get("/invoices/{invoice_id}", response={200: s.InvoiceOut, **ERRORS})
+def me_invoice(request: HttpRequest, invoice_id: int):
+    return get_object_or_404(_invoice_query().filter(customer__in=my_customers(request)), pk=invoice_id)
+
+
+@me.get("/payments", response={200: list[s.PaymentOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def me_payments(request: HttpRequest):
+    qs = Payment.objects.filter(customer__in=my_customers(request)).select_related("customer", "invoice")
+    return qs.order_by("-received_on", "-id")
+
+
+@me.get("/readings", response={200: list[s.ReadingOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def me_readings(request: HttpRequest):
+    qs = Reading.objects.filter(meter__service_point__customer__in=my_customers(request)).select_related(
+        "meter"
+    )
+    return qs.order_by("-date", "-id")
+
+
+@me.post("/readings", response={201: s.ReadingResultOut, **ERRORS})
+def me_reading_create(request: HttpRequest, payload: s.ReadingIn):
+    """Submit a reading of one's own meter (source "portal"); the invoice is issued at once if accepted."""
+    meters = Meter.objects.filter(service_point__customer__in=my_customers(request)).select_related(
+        "service_point"
+    )
+    if payload.meter_id is not None:
+        meter = get_object_or_404(meters, pk=payload.meter_id)
+    else:
+        meter = get_object_or_404(meters, serial_number=payload.serial_number or "")
+    payload.source = "portal"
+    return Status(201, _submit_reading(request, meter, payload))
+
+
+api.add_router("/", staff)
+api.add_router("/me", me)
