@@ -1,7 +1,5 @@
 """Request and response shapes of API v1. Money and quantities travel as decimal strings ("123.45")."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal

@@ -1,9 +1,8 @@
 """API v1 (interfaces.md): staff and integrations under /api/v1/, customers' own data under /api/v1/me/.
 
 Views only translate HTTP to the domain services and back; every rule lives in the services.
+No "from __future__ import annotations" here: Ninja reads the annotations at runtime.
 """
-
-from __future__ import annotations
 
 import datetime as dt
 

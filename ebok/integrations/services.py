@@ -14,7 +14,7 @@ from ebok.common import clock
 from ebok.common.actor import Actor
 from ebok.integrations.models import ApiToken, IdempotencyRecord
 
-TOKEN_PREFIX = "ebok_"
+TOKEN_PREFIX = "ebok_"  # noqa: S105 - a public marker of our tokens, not a secret
 IDEMPOTENCY_RETENTION = dt.timedelta(days=2)  # at least the 24 hours interfaces.md promises
 
 
