@@ -111,9 +111,8 @@ def _check_mt940(text: str) -> None:
             seen.add(match.group(1))
             if match.group(1) == "61" and not _MT940_61.match(line):
                 raise StatementError(number, f"malformed :61: transaction line: {line[:60]!r}")
-        elif line.startswith(":") or (number == 1 and line.strip()):
-            if not line.startswith(("{", "-")):
-                raise StatementError(number, f"not an MT940 tag: {line[:60]!r}")
+        elif (line.startswith(":") or (number == 1 and line.strip())) and not line.startswith(("{", "-")):
+            raise StatementError(number, f"not an MT940 tag: {line[:60]!r}")
     for tag in ("20", "25", "60F", "62F"):
         if tag not in seen:
             raise StatementError(1, f"the statement has no :{tag}: field")
