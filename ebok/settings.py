@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     # Domain apps: models and services (writes) / selectors (reads).
     "ebok.company",
     "ebok.accounts",
@@ -67,11 +68,13 @@ INSTALLED_APPS = [
     "ebok.payments",
     "ebok.notifications",
     "ebok.audit",
+    "ebok.integrations",
     # Interface apps: views, forms and templates only.
     "ebok.portal",
     "ebok.backoffice",
     "ebok.collector",
     "ebok.api",
+    "ebok.demo",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ebok.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -194,3 +198,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_choice("EBOK_LOG_LEVEL", ("DEBUG", "INFO", "WARNING"), "INFO")},
 }
+
+# --- Documents ------------------------------------------------------------------------------------------
+# Directory with the official KSeF FA(3) XSD files used to validate structured invoices before they are
+# offered for download (tests point it at ../shared/data/ksef-fa3); empty = no validation.
+KSEF_SCHEMA_DIR = env_str("EBOK_KSEF_SCHEMA_DIR")
