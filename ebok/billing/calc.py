@@ -149,14 +149,14 @@ def _months_exact(start: date, end: date) -> Fraction:
     return total
 
 
-def subscription_months(start: date, end: date) -> Decimal:
-    """Months of [start, end] for the subscription fee (§5), half-up to 0.001.
+def subscription_months(start: date, end: date, places: int = 3) -> Decimal:
+    """Months of [start, end] for the subscription fee (§5), half-up to `places` decimals (choice: 3).
 
     Σ over the calendar months touched of (days of the period in that month / days in that month), summed
     exactly and rounded once, so 15 Jan–14 Feb 2027 = 17/31 + 14/28 = 1.048387… -> 1.048.
     """
     period_days(start, end)  # validates the order
-    return _round_fraction_half_up(_months_exact(start, end), THOUSANDTH)
+    return _round_fraction_half_up(_months_exact(start, end), Decimal(1).scaleb(-places))
 
 
 def split_quantity_by_days(total: Decimal, segments: Sequence[tuple[date, date]]) -> list[Decimal]:
@@ -249,8 +249,9 @@ def compute_lines(
     water: Decimal,
     sewage: Decimal | None,
     tariffs: Sequence[TariffPrices],
+    months_places: int = 3,
 ) -> list[LineDraft]:
-    """Invoice lines for one period (§4–6).
+    """Invoice lines for one period (§4–6); `months_places`: rounding of the subscription months.
 
     `tariffs` are the versions of the point's tariff group; the one in force on `period_start` and those
     starting inside the period are used (others are ignored). The period is split at their `valid_from`
@@ -273,7 +274,7 @@ def compute_lines(
         lines.append(_line(KIND_WATER, water_parts[i], UNIT_M3, tariff.water_price, tariff, segment))
         if sewage_parts is not None:
             lines.append(_line(KIND_SEWAGE, sewage_parts[i], UNIT_M3, tariff.sewage_price, tariff, segment))
-        months = subscription_months(*segment)
+        months = subscription_months(*segment, places=months_places)
         for kind, fee in (
             (KIND_SUBSCRIPTION, tariff.subscription_fee),
             (KIND_SEWAGE_SUBSCRIPTION, tariff.sewage_subscription_fee),

@@ -211,7 +211,12 @@ def _split_by_readings_on_change_dates(
         water, sewage = _quantities(company, point, seg_start, seg_end, seg_meters)
         seg_tariffs = [t for t in tariffs if t.valid_from <= seg_start][-1:]
         lines += calc.compute_lines(
-            period_start=seg_start, period_end=seg_end, water=water, sewage=sewage, tariffs=seg_tariffs
+            period_start=seg_start,
+            period_end=seg_end,
+            water=water,
+            sewage=sewage,
+            tariffs=seg_tariffs,
+            months_places=company.subscription_months_places,
         )
     return lines
 
@@ -234,7 +239,12 @@ def compute_draft(
     if lines is None:
         water, sewage = _quantities(company, point, start, end, meters)
         lines = calc.compute_lines(
-            period_start=start, period_end=end, water=water, sewage=sewage, tariffs=tariffs
+            period_start=start,
+            period_end=end,
+            water=water,
+            sewage=sewage,
+            tariffs=tariffs,
+            months_places=company.subscription_months_places,
         )
     if not point.has_water:
         lines = [line for line in lines if line.kind != calc.KIND_WATER]

@@ -45,6 +45,10 @@ class Company(models.Model):
     plausibility_factor = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("3.00"))
     plausibility_min_excess_m3 = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal("5.000"))
     split_by_reading_on_change_date = models.BooleanField(default=False)
+    subscription_months_places = models.PositiveSmallIntegerField(
+        default=3, validators=[MaxValueValidator(3)]
+    )
+    allocate_to_named_invoice_first = models.BooleanField(default=True)
     default_flat_rate_norm_m3 = models.DecimalField(
         max_digits=6, decimal_places=3, default=Decimal("3.000"), validators=[MinValueValidator(0)]
     )

@@ -10,6 +10,7 @@ from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from ebok.common import clock
+from ebok.company.models import Company
 from ebok.customers.models import Customer
 from ebok.payments.models import EntryKind, LedgerEntry, Payment
 
@@ -93,6 +94,7 @@ def settlement_for_customer(customer: Customer | int) -> Settlement:
             item.paid += share
             credit -= share
 
+    named_first = Company.objects.values_list("allocate_to_named_invoice_first", flat=True).first()
     entries = (
         LedgerEntry.objects.filter(customer=customer)
         .order_by("booked_on", "id")
@@ -111,7 +113,7 @@ def settlement_for_customer(customer: Customer | int) -> Settlement:
     for entry_id, kind, amount, booked_on, due_date, invoice_id, number, corrects_id, named_id in entries:
         if kind == EntryKind.PAYMENT:
             credit += -amount
-            named = items.get(named_id) if named_id else None
+            named = items.get(named_id) if named_id and named_first is not False else None
             if named is not None and named.open > 0:
                 share = min(credit, named.open)
                 named.paid += share
