@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format lock clean
+.PHONY: install demo test lint format lock clean sample-invoice
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "EBOK needs Python 3.11 or newer"'
@@ -20,6 +20,12 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The demo's first invoice as PDF (A4 and the meter reader's 80 mm receipt), for a look without a browser.
+sample-invoice: install
+	$(BIN)/ebok demo --no-serve
+	$(BIN)/ebok invoice_pdf --first -o var/sample-invoice.pdf
+	$(BIN)/ebok invoice_pdf --first --receipt -o var/sample-receipt.pdf
 
 lint: install
 	$(BIN)/ruff check .

@@ -142,9 +142,27 @@ SURNAMES = [
 ]
 # (village, weight, streets or None where houses are numbered by village)
 VILLAGES = [
-    ("Piekoszów", 24, ["ul. Częstochowska", "ul. Kielecka", "ul. Czarnowska", "ul. Szkolna", "ul. Leśna",
-                       "ul. Polna", "ul. Ogrodowa", "ul. Łąkowa", "ul. Słoneczna", "ul. Kościelna",
-                       "ul. Jana Pawła II", "ul. Sportowa", "ul. Zielona", "ul. Dworska", "ul. Kwiatowa"]),
+    (
+        "Piekoszów",
+        24,
+        [
+            "ul. Częstochowska",
+            "ul. Kielecka",
+            "ul. Czarnowska",
+            "ul. Szkolna",
+            "ul. Leśna",
+            "ul. Polna",
+            "ul. Ogrodowa",
+            "ul. Łąkowa",
+            "ul. Słoneczna",
+            "ul. Kościelna",
+            "ul. Jana Pawła II",
+            "ul. Sportowa",
+            "ul. Zielona",
+            "ul. Dworska",
+            "ul. Kwiatowa",
+        ],
+    ),
     ("Micigózd", 9, ["ul. Główna", "ul. Leśna", "ul. Polna", "ul. Spacerowa", "ul. Ogrodowa"]),
     ("Jaworznia", 8, ["ul. Kielecka", "ul. Spokojna", "ul. Kolonia", "ul. Szkolna"]),
     ("Zawada", 6, None),
@@ -163,22 +181,64 @@ VILLAGES = [
 ]
 POSTAL_CODE = "26-065"
 BUSINESS_KINDS = [
-    "Sklep Spożywczy „{n}” {p}", "Piekarnia {s} s.c.", "Zakład Stolarski {p}", "Usługi Remontowo-Budowlane {p}",
-    "Gospodarstwo Agroturystyczne „{n}”", "Auto-Serwis {s}", "P.H.U. „{n}” {p}", "{s} Sp. z o.o.",
-    "Zakład Fryzjerski „{n}” {p}", "Restauracja „{n}”", "Kamieniarstwo {s}", "Gabinet Weterynaryjny {p}",
-    "Przedszkole Niepubliczne „{n}”", "Warsztat Ślusarski {p}",
+    "Sklep Spożywczy „{n}” {p}",
+    "Piekarnia {s} s.c.",
+    "Zakład Stolarski {p}",
+    "Usługi Remontowo-Budowlane {p}",
+    "Gospodarstwo Agroturystyczne „{n}”",
+    "Auto-Serwis {s}",
+    "P.H.U. „{n}” {p}",
+    "{s} Sp. z o.o.",
+    "Zakład Fryzjerski „{n}” {p}",
+    "Restauracja „{n}”",
+    "Kamieniarstwo {s}",
+    "Gabinet Weterynaryjny {p}",
+    "Przedszkole Niepubliczne „{n}”",
+    "Warsztat Ślusarski {p}",
 ]
-BUSINESS_NAMES = ["Pod Lipami", "Jodełka", "Kasztan", "Zielony Zakątek", "Sezam", "U Basi", "Dworek",
-                  "Pod Skałką", "Ametyst", "Malwa", "Stokrotka", "Pod Dębem", "Oblęgorek", "Promyk"]
-READER_NOTES = ["pies na posesji", "wodomierz w studzience", "wodomierz w piwnicy, wejście od podwórza",
-                "klucz u sąsiada pod nr {n}", "dzwonić przed wizytą", "brama zamknięta – wejście od ogrodu"]
+BUSINESS_NAMES = [
+    "Pod Lipami",
+    "Jodełka",
+    "Kasztan",
+    "Zielony Zakątek",
+    "Sezam",
+    "U Basi",
+    "Dworek",
+    "Pod Skałką",
+    "Ametyst",
+    "Malwa",
+    "Stokrotka",
+    "Pod Dębem",
+    "Oblęgorek",
+    "Promyk",
+]
+READER_NOTES = [
+    "pies na posesji",
+    "wodomierz w studzience",
+    "wodomierz w piwnicy, wejście od podwórza",
+    "klucz u sąsiada pod nr {n}",
+    "dzwonić przed wizytą",
+    "brama zamknięta – wejście od ogrodu",
+]
 TAX_OFFICES = ["657", "959", "663", "656"]  # first digits of NIPs issued around Kielce
 BANK_CODES = ["1020", "1050", "1140", "1240", "1090", "1160", "2490", "1750"]
 MAIL_DOMAINS = ["example.com", "example.org", "example.net"]  # reserved: no message can reach anyone
 
 # Seasonal factors: household use by month, garden watering by month (relative to July).
-SEASON = {1: 0.95, 2: 0.95, 3: 0.97, 4: 1.0, 5: 1.04, 6: 1.08, 7: 1.12, 8: 1.1, 9: 1.02, 10: 0.98, 11: 0.95,
-          12: 0.97}
+SEASON = {
+    1: 0.95,
+    2: 0.95,
+    3: 0.97,
+    4: 1.0,
+    5: 1.04,
+    6: 1.08,
+    7: 1.12,
+    8: 1.1,
+    9: 1.02,
+    10: 0.98,
+    11: 0.95,
+    12: 0.97,
+}
 GARDEN = {5: 0.4, 6: 0.9, 7: 1.0, 8: 0.8, 9: 0.3}
 
 # Actors of the simulated history: nobody logs in, but the channel of every write is what it would be.
@@ -383,9 +443,16 @@ class SeedResult:
         def zl(amount: Decimal) -> str:
             return f"{amount:,.2f}".replace(",", " ") + " zł"
 
-        sources = ", ".join(f"{name} {c.get('readings_' + key, 0)}" for key, name in (
-            ("reader", "reader"), ("portal", "portal"), ("phone", "phone"), ("email", "e-mail"),
-            ("office", "office")))
+        sources = ", ".join(
+            f"{name} {c.get('readings_' + key, 0)}"
+            for key, name in (
+                ("reader", "reader"),
+                ("portal", "portal"),
+                ("phone", "phone"),
+                ("email", "e-mail"),
+                ("office", "office"),
+            )
+        )
         lines = [
             f"Seeded {COMPANY['legal_name']} (demo data)",
             f"  history        {self.start} – {self.end} ({self.years} years, seed {self.seed}), "
@@ -425,9 +492,15 @@ def _tz() -> ZoneInfo:
 
 def database_contents() -> dict[str, int]:
     """What of the utility's data the database already holds (empty dict: nothing)."""
-    models = [("customers", Customer), ("utility", Company), ("tariff groups", TariffGroup),
-              ("service points", ServicePoint), ("readings", Reading), ("invoices", Invoice),
-              ("payments", Payment)]
+    models = [
+        ("customers", Customer),
+        ("utility", Company),
+        ("tariff groups", TariffGroup),
+        ("service points", ServicePoint),
+        ("readings", Reading),
+        ("invoices", Invoice),
+        ("payments", Payment),
+    ]
     return {name: model.objects.count() for name, model in models if model.objects.exists()}
 
 
@@ -503,7 +576,9 @@ class _Seeder:
             initial = i < n - joiners
             joined = self.start
             if not initial:
-                joined = next_working_day(self.start + dt.timedelta(days=crng.randint(60, (self.end - self.start).days - 90)))
+                joined = next_working_day(
+                    self.start + dt.timedelta(days=crng.randint(60, (self.end - self.start).days - 90))
+                )
             female = crng.random() < 0.5
             first = crng.choice(FEMALE_NAMES if female else MALE_NAMES)
             surname = crng.choice(SURNAMES)[1 if female else 0]
@@ -531,15 +606,29 @@ class _Seeder:
             if crng.random() < (0.8 if kind == CustomerKind.BUSINESS else 0.4):
                 phone = f"{crng.choice('5678')}{crng.randint(0, 99):02d} {crng.randint(0, 999):03d} {crng.randint(0, 999):03d}"
             customer = SimCustomer(
-                index=i, code=str(FIRST_CODE + i), kind=kind, name=name, street=street, city=city, email=email,
-                phone=phone, pesel=pesel, nip=nip, joined=joined, initial=initial, rng=crng,
-                names_invoice=crng.random() < 0.55, own_account=make_nrb(crng),
+                index=i,
+                code=str(FIRST_CODE + i),
+                kind=kind,
+                name=name,
+                street=street,
+                city=city,
+                email=email,
+                phone=phone,
+                pesel=pesel,
+                nip=nip,
+                joined=joined,
+                initial=initial,
+                rng=crng,
+                names_invoice=crng.random() < 0.55,
+                own_account=make_nrb(crng),
             )
             self.customers.append(customer)
             self._add_point(customer, street, city, rank, house)
 
         initial_customers = [c for c in self.customers if c.initial] or self.customers
-        for c in rng.sample(initial_customers, _share(0.04, initial_customers)):  # a few have a second address
+        for c in rng.sample(
+            initial_customers, _share(0.04, initial_customers)
+        ):  # a few have a second address
             crng = c.rng
             street, city, rank, house = address(crng)
             point = self._add_point(c, street, city, rank, house)
@@ -564,9 +653,20 @@ class _Seeder:
         if crng.random() < 0.15:
             notes = crng.choice(READER_NOTES).format(n=house + 2)
         point = SimPoint(
-            customer=customer, street=street, city=city, village_rank=rank, house=house, residents=residents,
-            group=group, has_sewage=True, flat_rate=False, garden=False, daily_use=monthly / 30.4375,
-            garden_peak=0.0, reader_notes=notes, opening=customer.joined,
+            customer=customer,
+            street=street,
+            city=city,
+            village_rank=rank,
+            house=house,
+            residents=residents,
+            group=group,
+            has_sewage=True,
+            flat_rate=False,
+            garden=False,
+            daily_use=monthly / 30.4375,
+            garden_peak=0.0,
+            reader_notes=notes,
+            opening=customer.joined,
         )
         customer.points.append(point)
         self.points.append(point)
@@ -588,7 +688,8 @@ class _Seeder:
         candidates = [p for p in metered if p.customer.initial and not p.garden]
         for p in rng.sample(candidates, min(len(candidates), max(1, round(0.1 * len(metered))))):
             p.self_source = p.customer.rng.choices(
-                [Source.PORTAL, Source.PHONE, Source.EMAIL, Source.OFFICE], weights=[55, 15, 15, 15])[0]
+                [Source.PORTAL, Source.PHONE, Source.EMAIL, Source.OFFICE], weights=[55, 15, 15, 15]
+            )[0]
             p.self_every = p.customer.rng.choice([30, 45, 61, 61])
         for p in metered:
             if p.garden and p.customer.rng.random() < 0.25:
@@ -603,12 +704,28 @@ class _Seeder:
             verification = dt.date(year + 5, crng.randint(1, 12), 1)
             if p.customer.initial:
                 verification = max(verification, self.start + dt.timedelta(days=400))
-            p.meters.append(SimMeter(MeterRole.MAIN, self.serial(year), p.opening, start_value,
-                                     float(start_value) + crng.random(), verification=verification))
+            p.meters.append(
+                SimMeter(
+                    MeterRole.MAIN,
+                    self.serial(year),
+                    p.opening,
+                    start_value,
+                    float(start_value) + crng.random(),
+                    verification=verification,
+                )
+            )
             if p.garden:
                 garden_value = Decimal(crng.randint(0, 300) * (1 if p.customer.initial else 0))
-                p.meters.append(SimMeter(MeterRole.ADDITIONAL, self.serial(year), p.opening, garden_value,
-                                         float(garden_value) + crng.random(), verification=verification))
+                p.meters.append(
+                    SimMeter(
+                        MeterRole.ADDITIONAL,
+                        self.serial(year),
+                        p.opening,
+                        garden_value,
+                        float(garden_value) + crng.random(),
+                        verification=verification,
+                    )
+                )
             p.sim_date = p.opening
 
         # The reader's route: village by village, house by house; the same order in every window.
@@ -616,16 +733,23 @@ class _Seeder:
         visits: dict[int, list[dt.datetime]] = {id(p): [] for p in metered}
         for year in range(self.start.year, self.end.year + 1):
             for (m1, d1), (m2, d2) in READER_CAMPAIGNS:
-                days = [d for d in (dt.date(year, m1, d1) + dt.timedelta(days=k)
-                                    for k in range((dt.date(year, m2, d2) - dt.date(year, m1, d1)).days + 1))
-                        if is_working_day(d)]
+                days = [
+                    d
+                    for d in (
+                        dt.date(year, m1, d1) + dt.timedelta(days=k)
+                        for k in range((dt.date(year, m2, d2) - dt.date(year, m1, d1)).days + 1)
+                    )
+                    if is_working_day(d)
+                ]
                 per_day = math.ceil(len(route) / len(days))
                 step = max(1, 420 // per_day)
                 for position, p in enumerate(route):
                     index = min(len(days) - 1, max(0, position // per_day + p.customer.rng.randint(-1, 1)))
                     day = days[index]
                     if p.opening < day <= self.end:
-                        minutes = 450 + (position % per_day) * step + p.customer.rng.randint(0, max(0, step - 1))
+                        minutes = (
+                            450 + (position % per_day) * step + p.customer.rng.randint(0, max(0, step - 1))
+                        )
                         visits[id(p)].append(_moment(day, minutes // 60 % 24, minutes % 60))
         for p in metered:
             p_visits = visits[id(p)]
@@ -643,7 +767,9 @@ class _Seeder:
                             if day > upto:
                                 break
                         hour = crng.randint(6, 22) if p.self_source == Source.PORTAL else crng.randint(7, 14)
-                        selfs.append((_moment(day, hour, crng.randint(0, 59), crng.randint(0, 59)), p.self_source))
+                        selfs.append(
+                            (_moment(day, hour, crng.randint(0, 59), crng.randint(0, 59)), p.self_source)
+                        )
                         day += dt.timedelta(days=p.self_every + crng.randint(-4, 4))
             p.reading_dates = sorted([*reading_days, *(s[0].date() for s in selfs)])
             for at in p_visits:
@@ -663,8 +789,11 @@ class _Seeder:
                         self.push(_moment(issue, 8, 0, p.customer.index % 3600 // 60), "flat", p, up_to)
 
         # Exactly one meter replacement, half-way through the history, between two of the reader's visits.
-        candidates = [p for p in metered if p.customer.initial and not p.self_source and not p.garden
-                      and len(p.reading_dates) >= 3]
+        candidates = [
+            p
+            for p in metered
+            if p.customer.initial and not p.self_source and not p.garden and len(p.reading_dates) >= 3
+        ]
         replaced = None
         if candidates:
             replaced = rng.choice(candidates)
@@ -677,8 +806,16 @@ class _Seeder:
                 self.push(_moment(day, 10, 30), "replace", replaced)
 
         # A couple of implausible readings typed into the portal after the last visit: held for review.
-        candidates = [p for p in metered if p is not replaced and p.customer.initial and not p.garden
-                      and not p.self_source and p.reading_dates and p.reading_dates[-1] <= self.end - dt.timedelta(days=12)]
+        candidates = [
+            p
+            for p in metered
+            if p is not replaced
+            and p.customer.initial
+            and not p.garden
+            and not p.self_source
+            and p.reading_dates
+            and p.reading_dates[-1] <= self.end - dt.timedelta(days=12)
+        ]
         for p in rng.sample(candidates, min(len(candidates), max(2, round(0.005 * len(points))))):
             crng = p.customer.rng
             low = max(p.reading_dates[-1] + dt.timedelta(days=10), self.end - dt.timedelta(days=40))
@@ -706,7 +843,9 @@ class _Seeder:
         for c in standing:
             c.pay = "standing"
             monthly = sum(p.daily_use + p.garden_peak * 0.3 for p in c.points) * 30.4375
-            estimate = Decimal(str(monthly)) * Decimal("17.5") * (1 + VAT_RATE) + Decimal("20") * len(c.points)
+            estimate = Decimal(str(monthly)) * Decimal("17.5") * (1 + VAT_RATE) + Decimal("20") * len(
+                c.points
+            )
             c.standing_amount = (estimate * Decimal("1.3") / 10).to_integral_value(ROUND_CEILING) * 10
             day = next_working_day((_month_end(c.joined) + ONE_DAY).replace(day=10))
             self.push(_moment(day, 8, 5, c.index % 60), "standing", c, day)
@@ -736,32 +875,50 @@ class _Seeder:
         with clock.frozen_at(_moment(self.start, 5, 30)):
             company = Company.objects.create(**COMPANY)
             for ordinal, sm, sd, em, ed in READING_WINDOWS:
-                ReadingWindow.objects.create(company=company, ordinal=ordinal, start_month=sm, start_day=sd,
-                                             end_month=em, end_day=ed)
+                ReadingWindow.objects.create(
+                    company=company, ordinal=ordinal, start_month=sm, start_day=sd, end_month=em, end_day=ed
+                )
             for code, (name, description) in GROUPS.items():
                 self.groups[code] = TariffGroup.objects.create(code=code, name=name, description=description)
         # Tariff years: the first in force on 1 January of the first year, then a new one every 1 July.
         first = dt.date(self.start.year, 1, 1)
-        versions = [first] + [dt.date(y, 7, 1) for y in range(self.start.year, self.end.year + 1)
-                              if self.start < dt.date(y, 7, 1) <= self.end]
+        versions = [first] + [
+            dt.date(y, 7, 1)
+            for y in range(self.start.year, self.end.year + 1)
+            if self.start < dt.date(y, 7, 1) <= self.end
+        ]
         for code, (water, sewage, fee) in BASE_PRICES.items():
             for k, valid_from in enumerate(versions):
-                factor = YEARLY_INCREASE ** k
+                factor = YEARLY_INCREASE**k
                 prices = [(Decimal(x) * factor).quantize(Decimal("0.01")) for x in (water, sewage, fee)]
-                note = (f"Taryfa zatwierdzona decyzją Dyrektora RZGW Wód Polskich w Krakowie "
-                        f"nr KR.RET.070.{17 + k}.{valid_from.year - (valid_from.month == 1)} (dane demonstracyjne)")
+                note = (
+                    f"Taryfa zatwierdzona decyzją Dyrektora RZGW Wód Polskich w Krakowie "
+                    f"nr KR.RET.070.{17 + k}.{valid_from.year - (valid_from.month == 1)} (dane demonstracyjne)"
+                )
                 announced = max(_moment(self.start, 5, 45), _moment(valid_from - dt.timedelta(days=40), 9))
                 self.push(announced, "tariff", code, valid_from, prices, note)
 
     def run(self) -> SeedResult:
         began = time.monotonic()
         total_days = (self.end - self.start).days
-        bar = tqdm(total=total_days, unit="day", desc="Seeding history", file=sys.stderr,
-                   disable=not self.progress, dynamic_ncols=True)
+        bar = tqdm(
+            total=total_days,
+            unit="day",
+            desc="Seeding history",
+            file=sys.stderr,
+            disable=not self.progress,
+            dynamic_ncols=True,
+        )
         done_days = 0
         handlers = {
-            "tariff": self.on_tariff, "join": self.on_join, "visit": self.on_visit, "self": self.on_self,
-            "flat": self.on_flat, "replace": self.on_replace, "held": self.on_held, "pay": self.on_pay,
+            "tariff": self.on_tariff,
+            "join": self.on_join,
+            "visit": self.on_visit,
+            "self": self.on_self,
+            "flat": self.on_flat,
+            "replace": self.on_replace,
+            "held": self.on_held,
+            "pay": self.on_pay,
             "standing": self.on_standing,
         }
         try:
@@ -781,37 +938,79 @@ class _Seeder:
                 counts = self.counts()
         finally:
             bar.close()
-        return SeedResult(customers=self.n, years=self.years, seed=self.seed, start=self.start, end=self.end,
-                          seconds=time.monotonic() - began, counts=counts, total_billed=self.billed,
-                          total_paid=self.paid)
+        return SeedResult(
+            customers=self.n,
+            years=self.years,
+            seed=self.seed,
+            start=self.start,
+            end=self.end,
+            seconds=time.monotonic() - began,
+            counts=counts,
+            total_billed=self.billed,
+            total_paid=self.paid,
+        )
 
     # --- event handlers ------------------------------------------------------------------------------------------
 
     def on_tariff(self, code: str, valid_from: dt.date, prices: list[Decimal], note: str) -> None:
-        tariff_create(actor=OFFICE, group=self.groups[code], valid_from=valid_from, water_price=prices[0],
-                      sewage_price=prices[1], subscription_fee=prices[2], vat_rate=VAT_RATE, approval_note=note)
+        tariff_create(
+            actor=OFFICE,
+            group=self.groups[code],
+            valid_from=valid_from,
+            water_price=prices[0],
+            sewage_price=prices[1],
+            subscription_fee=prices[2],
+            vat_rate=VAT_RATE,
+            approval_note=note,
+        )
 
     def on_join(self, c: SimCustomer) -> None:
         actor = IMPORT if c.initial else OFFICE
         c.obj = customer_create(
-            actor=actor, code=c.code, name=c.name, street=c.street, postal_code=POSTAL_CODE, city=c.city,
-            kind=c.kind, nip=c.nip, pesel=c.pesel, email=c.email, phone=c.phone,
+            actor=actor,
+            code=c.code,
+            name=c.name,
+            street=c.street,
+            postal_code=POSTAL_CODE,
+            city=c.city,
+            kind=c.kind,
+            nip=c.nip,
+            pesel=c.pesel,
+            email=c.email,
+            phone=c.phone,
         )
         self.totals["customers"] += 1
         for p in c.points:
             p.obj = service_point_create(
-                actor=actor, customer=c.obj, tariff_group=self.groups[p.group], street=p.street,
-                postal_code=POSTAL_CODE, city=p.city, opening_date=p.opening, has_sewage=p.has_sewage,
-                residents=p.residents, reader_notes=p.reader_notes,
+                actor=actor,
+                customer=c.obj,
+                tariff_group=self.groups[p.group],
+                street=p.street,
+                postal_code=POSTAL_CODE,
+                city=p.city,
+                opening_date=p.opening,
+                has_sewage=p.has_sewage,
+                residents=p.residents,
+                reader_notes=p.reader_notes,
             )
             for m in p.meters:
                 m.obj = meter_install(
-                    actor=actor, service_point=p.obj, serial_number=m.serial, installed_on=m.installed_on,
-                    installation_reading=m.installation, role=m.role, verification_expires_on=m.verification,
+                    actor=actor,
+                    service_point=p.obj,
+                    serial_number=m.serial,
+                    installed_on=m.installed_on,
+                    installation_reading=m.installation,
+                    role=m.role,
+                    verification_expires_on=m.verification,
                 )
         if c.opening_balance:
-            opening_balance_record(actor=IMPORT, customer=c.obj, amount=c.opening_balance, on=self.start,
-                                   note="Saldo przeniesione z poprzedniego systemu")
+            opening_balance_record(
+                actor=IMPORT,
+                customer=c.obj,
+                amount=c.opening_balance,
+                on=self.start,
+                note="Saldo przeniesione z poprzedniego systemu",
+            )
             c.balance += c.opening_balance
             if c.opening_balance > 0 and c.pay in ("punctual", "late"):
                 delay = c.rng.randint(5, 25) if c.pay == "punctual" else c.rng.randint(30, 90)
@@ -868,15 +1067,21 @@ class _Seeder:
         values = self._values(p, day)
         if len(values) == 1:
             meter = p.meters[0]
-            readings = [reading_submit(actor=actor, meter=meter.obj, value=values[meter.obj.pk], date=day,
-                                       source=source)]
+            readings = [
+                reading_submit(
+                    actor=actor, meter=meter.obj, value=values[meter.obj.pk], date=day, source=source
+                )
+            ]
         else:
-            readings = readings_submit_for_point(actor=actor, service_point=p.obj, date=day, values=values,
-                                                 source=source)
+            readings = readings_submit_for_point(
+                actor=actor, service_point=p.obj, date=day, values=values, source=source
+            )
         for reading, meter in zip(readings, p.meters, strict=True):
             if reading.status != Status.ACCEPTED:
-                raise RuntimeError(f"seed: the reading of {meter.serial} on {day} was {reading.status} "
-                                   f"({reading.reason_code} {reading.reason_params}); the simulation expected it accepted")
+                raise RuntimeError(
+                    f"seed: the reading of {meter.serial} on {day} was {reading.status} "
+                    f"({reading.reason_code} {reading.reason_params}); the simulation expected it accepted"
+                )
             meter.accepted.append((day, reading.value))
         self.totals["readings"] += len(readings)
         self.totals["readings_" + source] += len(readings)
@@ -908,11 +1113,23 @@ class _Seeder:
         self._advance(p, day)
         old = p.meters[0]
         removal = Decimal(math.floor(old.true_value))
-        new = SimMeter(MeterRole.MAIN, self.serial(day.year), day, Decimal("0"), old.true_value - float(removal),
-                       verification=dt.date(day.year + 5, day.month, 1))
-        new.obj = meter_replace(actor=OFFICE, old_meter=old.obj, on=day, removal_reading=removal,
-                                new_serial_number=new.serial, installation_reading=new.installation,
-                                verification_expires_on=new.verification)
+        new = SimMeter(
+            MeterRole.MAIN,
+            self.serial(day.year),
+            day,
+            Decimal("0"),
+            old.true_value - float(removal),
+            verification=dt.date(day.year + 5, day.month, 1),
+        )
+        new.obj = meter_replace(
+            actor=OFFICE,
+            old_meter=old.obj,
+            on=day,
+            removal_reading=removal,
+            new_serial_number=new.serial,
+            installation_reading=new.installation,
+            verification_expires_on=new.verification,
+        )
         p.meters[0] = new
         self.totals["replaced"] += 1
 
@@ -922,12 +1139,15 @@ class _Seeder:
         self._advance(p, day)
         main = p.meters[0]
         previous_date, previous_value = main.previous()
-        expected = (main.expected_daily(previous_date, p.residents) * (day - previous_date).days)
-        typo = previous_value + max((expected * 10).to_integral_value(ROUND_CEILING),
-                                    expected.to_integral_value(ROUND_CEILING) + 60)
+        expected = main.expected_daily(previous_date, p.residents) * (day - previous_date).days
+        typo = previous_value + max(
+            (expected * 10).to_integral_value(ROUND_CEILING), expected.to_integral_value(ROUND_CEILING) + 60
+        )
         reading = reading_submit(actor=PORTAL, meter=main.obj, value=typo, date=day, source=Source.PORTAL)
         if reading.status != Status.HELD:
-            raise RuntimeError(f"seed: the implausible reading of {main.serial} was {reading.status}, not held")
+            raise RuntimeError(
+                f"seed: the implausible reading of {main.serial} was {reading.status}, not held"
+            )
         self.totals["readings"] += 1
         self.totals["readings_portal"] += 1
 
@@ -948,19 +1168,36 @@ class _Seeder:
         if late:
             day = next_working_day(invoice.issue_date + dt.timedelta(days=rng.randint(16, 75)))
         else:
-            choices = [d for d in (invoice.issue_date + dt.timedelta(days=k) for k in range(1, 14))
-                       if is_working_day(d) and d <= invoice.due_date]
+            choices = [
+                d
+                for d in (invoice.issue_date + dt.timedelta(days=k) for k in range(1, 14))
+                if is_working_day(d) and d <= invoice.due_date
+            ]
             day = rng.choice(choices) if choices else next_working_day(invoice.issue_date + ONE_DAY)
         if day > self.end:
             return
         if c.names_invoice or c.cash:
-            title = rng.choice(["{n}", "Zapłata za fakturę {n}", "Faktura {n} – woda", "{n} kod odbiorcy {c}"])
+            title = rng.choice(
+                ["{n}", "Zapłata za fakturę {n}", "Faktura {n} – woda", "{n} kod odbiorcy {c}"]
+            )
         else:
-            title = rng.choice(["Opłata za wodę i ścieki, kod odbiorcy {c}", "Kod odbiorcy {c}",
-                                "{name} – woda, {c}", "Woda {street}"])
+            title = rng.choice(
+                [
+                    "Opłata za wodę i ścieki, kod odbiorcy {c}",
+                    "Kod odbiorcy {c}",
+                    "{name} – woda, {c}",
+                    "Woda {street}",
+                ]
+            )
         title = title.format(n=invoice.number, c=c.code, name=c.name, street=c.street)
-        self.push(self._pay_moment(c, day), "pay", c, invoice.total_gross,
-                  title, invoice if (c.names_invoice or c.cash) else None)
+        self.push(
+            self._pay_moment(c, day),
+            "pay",
+            c,
+            invoice.total_gross,
+            title,
+            invoice if (c.names_invoice or c.cash) else None,
+        )
 
     def on_pay(self, c: SimCustomer, amount: Decimal, title: str, invoice: Invoice | None) -> None:
         # Someone with credit on the account pays only what is still due (the invoice shows the balance).
@@ -970,7 +1207,9 @@ class _Seeder:
         self._record_payment(c, amount, title, invoice)
 
     def on_standing(self, c: SimCustomer, day: dt.date) -> None:
-        self._record_payment(c, c.standing_amount, f"Stałe zlecenie – opłata za wodę, kod odbiorcy {c.code}", None)
+        self._record_payment(
+            c, c.standing_amount, f"Stałe zlecenie – opłata za wodę, kod odbiorcy {c.code}", None
+        )
         following = (_month_end(day) + ONE_DAY).replace(day=10)
         following = next_working_day(following)
         if following <= self.end:
@@ -979,14 +1218,27 @@ class _Seeder:
     def _record_payment(self, c: SimCustomer, amount: Decimal, title: str, invoice: Invoice | None) -> None:
         day = clock.today()
         if c.cash:
-            payment_record(actor=OFFICE, amount=amount, received_on=day, customer=c.obj, title=title,
-                           method=PaymentMethod.CASH, invoice=invoice)
+            payment_record(
+                actor=OFFICE,
+                amount=amount,
+                received_on=day,
+                customer=c.obj,
+                title=title,
+                method=PaymentMethod.CASH,
+                invoice=invoice,
+            )
         else:
             self._bank_ref += 1
             payment_record(
-                actor=BANK, amount=amount, received_on=day, customer=c.obj, title=title, invoice=invoice,
+                actor=BANK,
+                amount=amount,
+                received_on=day,
+                customer=c.obj,
+                title=title,
+                invoice=invoice,
                 counterparty_name=f"{c.name.upper()} {c.street.upper()} {POSTAL_CODE} {c.city.upper()}",
-                counterparty_account=c.own_account, target_account=c.obj.bank_account,
+                counterparty_account=c.own_account,
+                target_account=c.obj.bank_account,
                 bank_reference=f"{day:%Y%m%d}{self._bank_ref:010d}",
             )
         self.totals["payments"] += 1
@@ -1070,14 +1322,20 @@ DEMO_USERS = [
 def demo_customer() -> Customer | None:
     """A seeded customer worth showing: a person with an e-mail and invoices, ideally one who uses the portal."""
     with_invoices = (
-        Invoice.objects.filter(kind=InvoiceKind.INVOICE).values("customer_id")
-        .annotate(n=Count("id")).filter(n__gte=2).values("customer_id")
+        Invoice.objects.filter(kind=InvoiceKind.INVOICE)
+        .values("customer_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values("customer_id")
     )
     candidates = (
-        Customer.objects.filter(kind=CustomerKind.PERSON, id__in=with_invoices).exclude(email="").order_by("code")
+        Customer.objects.filter(kind=CustomerKind.PERSON, id__in=with_invoices)
+        .exclude(email="")
+        .order_by("code")
     )
     portal_users = Reading.objects.filter(source=Source.PORTAL, status=Status.ACCEPTED).values(
-        "meter__service_point__customer_id")
+        "meter__service_point__customer_id"
+    )
     gardens = Meter.objects.filter(role=MeterRole.ADDITIONAL).values("service_point__customer_id")
     portal = candidates.filter(id__in=portal_users)
     return portal.filter(id__in=gardens).first() or portal.first() or candidates.first()
@@ -1105,8 +1363,13 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         for role, username, password, label in DEMO_USERS:
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = User.objects.create_user(username=username, email=username, password=password,
-                                                is_staff=role is not None, is_superuser=role == Role.ADMIN)
+                user = User.objects.create_user(
+                    username=username,
+                    email=username,
+                    password=password,
+                    is_staff=role is not None,
+                    is_superuser=role == Role.ADMIN,
+                )
             shown = password if user.check_password(password) else "(changed since – not shown)"
             if role is not None:
                 user.groups.add(Group.objects.get(name=role.value))

@@ -18,16 +18,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
-        parser.add_argument("--customers", type=int, default=300, help="customers to seed if empty (default 300)")
+        parser.add_argument(
+            "--customers", type=int, default=300, help="customers to seed if empty (default 300)"
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="prepare the database and logins, then stop"
+        )
 
-    def handle(self, *args, port: int, customers: int, **options):
+    def handle(self, *args, port: int, customers: int, no_serve: bool = False, **options):
         if not 1 <= port <= 65535:
             raise CommandError("--port must be between 1 and 65535.")
         database = settings.DATABASES["default"]
         self.stdout.write(f"Database: {database['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
         if not Customer.objects.exists():
-            self.stdout.write(f"The database is empty: seeding {customers} customers with 2 years of history…")
+            self.stdout.write(
+                f"The database is empty: seeding {customers} customers with 2 years of history…"
+            )
             try:
                 result = seed_utility(customers=customers, years=2, seed=1, progress=True)
             except SeedError as error:
@@ -53,4 +60,6 @@ class Command(BaseCommand):
             lines.append(f"  {username:<{width}}  {password:<20}  {label}")
         lines += [rule, ""]
         self.stdout.write("\n".join(lines))
+        if no_serve:
+            return
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)

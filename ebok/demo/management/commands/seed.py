@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, required=True, help="number of customers (1–899999)")
-        parser.add_argument("--years", type=int, default=2, help="years of history up to 2026-11-15 (default 2)")
+        parser.add_argument(
+            "--years", type=int, default=2, help="years of history up to 2026-11-15 (default 2)"
+        )
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
