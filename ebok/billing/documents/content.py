@@ -94,10 +94,7 @@ def _(message: str) -> str:
     key = (language, message)
     translated = _translated.get(key)
     if translated is None:
-        if language.startswith("pl") and message in POLISH:
-            translated = POLISH[message]
-        else:
-            translated = gettext(message)
+        translated = POLISH[message] if language.startswith("pl") and message in POLISH else gettext(message)
         _translated[key] = translated
     return translated
 
