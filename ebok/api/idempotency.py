@@ -10,6 +10,7 @@ retried under the same key.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,6 +21,9 @@ from ebok.integrations.services import api_token_user
 
 API_PREFIX = "/api/"
 MAX_KEY_LENGTH = 200
+# Printable ASCII (a UUID, a hash, "import-2025-04-01/17"): what an HTTP header carries unchanged and what
+# PostgreSQL can store (a NUL character in a key was a server error there).
+_KEY = re.compile(r"[ -~]+")
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -44,6 +48,10 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > MAX_KEY_LENGTH:
             return _error(422, "invalid_idempotency_key", f"Idempotency-Key is longer than {MAX_KEY_LENGTH}.")
+        if not _KEY.fullmatch(key):
+            return _error(
+                422, "invalid_idempotency_key", "Idempotency-Key must be printable ASCII characters."
+            )
         user = _caller(request)
         if user is None:
             return self.get_response(request)  # the API answers 401

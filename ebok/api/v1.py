@@ -4,14 +4,15 @@ Views only translate HTTP to the domain services and back; every rule lives in t
 No "from __future__ import annotations" here: Ninja reads the annotations at runtime.
 """
 
-import datetime as dt
+import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Query, Router, Schema, Status
+from ninja import Field, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -35,6 +36,8 @@ from ebok.readings.services import IdempotencyConflict, ReadingInputError, readi
 from ebok.tariffs.models import TariffGroup
 from ebok.tariffs.services import tariff_create
 
+logger = logging.getLogger(__name__)
+
 api = NinjaAPI(
     title="EBOK API",
     version="1",
@@ -46,6 +49,18 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
+
+MAX_PAGE = 1000
+MAX_OFFSET = 2**31 - 1
+
+
+class Pagination(LimitOffsetPagination):
+    """Limit and offset with documented bounds: an offset beyond any integer the database takes was a 500."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=MAX_PAGE)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
 
 ERRORS = {400: s.Error, 401: s.Error, 403: s.Error, 404: s.Error, 409: s.Error, 422: s.Error}
 
@@ -75,6 +90,23 @@ def _domain_validation(request, exc):
     return _error(
         request, 422, "validation_error", "; ".join(m for ms in fields.values() for m in ms), fields
     )
+
+
+OUT_OF_RANGE = "An amount or quantity is too large to be recorded."
+
+
+def _numeric_overflow(exc: DataError) -> bool:
+    """PostgreSQL's numeric_value_out_of_range (SQLSTATE 22003): each input was within its bounds but
+    together they are absurd, e.g. a balance beyond 10^11 zł after huge payments. (SQLite stores them.)"""
+    return getattr(exc.__cause__, "sqlstate", None) == "22003"
+
+
+@api.exception_handler(DataError)
+def _out_of_range(request, exc):
+    if not _numeric_overflow(exc):
+        raise exc  # any other data error is ours and stays a server error
+    logger.warning("API request refused, a number out of range: %s %s: %s", request.method, request.path, exc)
+    return _error(request, 422, "out_of_range", OUT_OF_RANGE)
 
 
 @api.exception_handler(AuthenticationError)
@@ -116,9 +148,9 @@ def _reading_conflict(request, exc):
 
 
 class DateRange(Schema):
-    customer_code: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    customer_code: s.Text | None = None
+    date_from: s.IsoDate | None = None
+    date_to: s.IsoDate | None = None
 
 
 def _in_range(qs: QuerySet, field: str, filters: DateRange) -> QuerySet:
@@ -153,7 +185,7 @@ def tariff_group_create(request: HttpRequest, payload: s.TariffGroupIn):
 
 
 @staff.post("/tariff-groups/{code}/tariffs", response={201: s.TariffOut, **ERRORS})
-def tariff_create_view(request: HttpRequest, code: str, payload: s.TariffIn):
+def tariff_create_view(request: HttpRequest, code: s.Text, payload: s.TariffIn):
     require(request, "tariffs.add_tariff")
     group = get_object_or_404(TariffGroup, code=code)
     return Status(201, tariff_create(actor=actor(request), group=group, **payload.dict()))
@@ -163,12 +195,12 @@ def tariff_create_view(request: HttpRequest, code: str, payload: s.TariffIn):
 
 
 class CustomerFilter(Schema):
-    code: str | None = None
-    q: str | None = None
+    code: s.Text | None = None
+    q: s.Text | None = None
 
 
 @staff.get("/customers", response={200: list[s.CustomerOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def customers(request: HttpRequest, filters: Query[CustomerFilter]):
     require(request, "customers.view_customer")
     qs = Customer.objects.order_by("code")
@@ -188,7 +220,7 @@ def customer_create_view(request: HttpRequest, payload: s.CustomerIn):
 
 
 @staff.get("/customers/{code}", response={200: s.CustomerOut, **ERRORS})
-def customer_detail(request: HttpRequest, code: str):
+def customer_detail(request: HttpRequest, code: s.Text):
     require_object(request, "customers.view_customer")
     return _customer(code)
 
@@ -217,14 +249,14 @@ def _balance(customer: Customer) -> dict:
 
 
 @staff.get("/customers/{code}/balance", response={200: s.BalanceOut, **ERRORS})
-def customer_balance(request: HttpRequest, code: str):
+def customer_balance(request: HttpRequest, code: s.Text):
     require_object(request, "payments.view_ledgerentry")
     return _balance(_customer(code))
 
 
 @staff.get("/customers/{code}/ledger", response={200: list[s.LedgerEntryOut], **ERRORS})
-@paginate(LimitOffsetPagination)
-def customer_ledger(request: HttpRequest, code: str):
+@paginate(Pagination)
+def customer_ledger(request: HttpRequest, code: s.Text):
     require_object(request, "payments.view_ledgerentry")
     return (
         LedgerEntry.objects.filter(customer=_customer(code))
@@ -237,8 +269,8 @@ def customer_ledger(request: HttpRequest, code: str):
 
 
 @staff.get("/service-points", response={200: list[s.ServicePointOut], **ERRORS})
-@paginate(LimitOffsetPagination)
-def service_points(request: HttpRequest, customer_code: str | None = None):
+@paginate(Pagination)
+def service_points(request: HttpRequest, customer_code: s.Text | None = None):
     require(request, "metering.view_servicepoint")
     qs = ServicePoint.objects.select_related("customer", "tariff_group").order_by("id")
     return qs.filter(customer__code=customer_code) if customer_code else qs
@@ -256,14 +288,14 @@ def service_point_create_view(request: HttpRequest, payload: s.ServicePointIn):
 
 
 @staff.get("/service-points/{point_id}", response={200: s.ServicePointOut, **ERRORS})
-def service_point_detail(request: HttpRequest, point_id: int):
+def service_point_detail(request: HttpRequest, point_id: s.Id):
     require_object(request, "metering.view_servicepoint")
     return get_object_or_404(ServicePoint.objects.select_related("customer", "tariff_group"), pk=point_id)
 
 
 @staff.get("/meters", response={200: list[s.MeterOut], **ERRORS})
-@paginate(LimitOffsetPagination)
-def meters(request: HttpRequest, service_point_id: int | None = None, serial_number: str | None = None):
+@paginate(Pagination)
+def meters(request: HttpRequest, service_point_id: s.Id | None = None, serial_number: s.Text | None = None):
     require(request, "metering.view_meter")
     qs = Meter.objects.order_by("id")
     if service_point_id:
@@ -284,13 +316,13 @@ def meter_create(request: HttpRequest, payload: s.MeterIn):
 
 
 @staff.get("/meters/{meter_id}", response={200: s.MeterOut, **ERRORS})
-def meter_detail(request: HttpRequest, meter_id: int):
+def meter_detail(request: HttpRequest, meter_id: s.Id):
     require_object(request, "metering.view_meter")
     return get_object_or_404(Meter, pk=meter_id)
 
 
 @staff.post("/meters/{meter_id}/replacement", response={201: s.MeterOut, **ERRORS})
-def meter_replacement(request: HttpRequest, meter_id: int, payload: s.MeterReplacementIn):
+def meter_replacement(request: HttpRequest, meter_id: s.Id, payload: s.MeterReplacementIn):
     require(request, "metering.change_meter")
     old = get_object_or_404(Meter, pk=meter_id)
     if Meter.objects.filter(serial_number=payload.new_serial_number).exists():
@@ -302,12 +334,12 @@ def meter_replacement(request: HttpRequest, meter_id: int, payload: s.MeterRepla
 
 
 class ReadingFilter(DateRange):
-    status: str | None = None
-    meter_id: int | None = None
+    status: s.Text | None = None
+    meter_id: s.Id | None = None
 
 
 @staff.get("/readings", response={200: list[s.ReadingOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def readings(request: HttpRequest, filters: Query[ReadingFilter]):
     require(request, "readings.view_reading")
     qs = Reading.objects.select_related("meter").order_by("-date", "-id")
@@ -337,6 +369,10 @@ def _submit_reading(request: HttpRequest, meter: Meter, payload: s.ReadingIn) ->
             result["invoice"] = _invoice_query().get(pk=invoice.pk)
         except BillingError as error:  # the reading stays stored; the invoice can be issued later
             result["invoice_error"] = {"code": error.code, "message": error.message}
+        except DataError as error:  # the reading stays stored here too
+            if not _numeric_overflow(error):
+                raise
+            result["invoice_error"] = {"code": "out_of_range", "message": OUT_OF_RANGE}
     return result
 
 
@@ -356,7 +392,7 @@ def reading_create(request: HttpRequest, payload: s.ReadingIn):
 
 
 @staff.get("/readings/{reading_id}", response={200: s.ReadingOut, **ERRORS})
-def reading_detail(request: HttpRequest, reading_id: int):
+def reading_detail(request: HttpRequest, reading_id: s.Id):
     require_object(request, "readings.view_reading")
     return get_object_or_404(Reading.objects.select_related("meter"), pk=reading_id)
 
@@ -365,11 +401,11 @@ def reading_detail(request: HttpRequest, reading_id: int):
 
 
 class InvoiceFilter(DateRange):
-    kind: str | None = None
+    kind: s.Text | None = None
 
 
 @staff.get("/invoices", response={200: list[s.InvoiceOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def invoices(request: HttpRequest, filters: Query[InvoiceFilter]):
     require(request, "billing.view_invoice")
     qs = _invoice_query().order_by("-issue_date", "-id")
@@ -390,17 +426,20 @@ def invoice_create(request: HttpRequest, payload: s.InvoiceIn):
 
 
 @staff.get("/invoices/{invoice_id}", response={200: s.InvoiceOut, **ERRORS})
-def invoice_detail(request: HttpRequest, invoice_id: int):
+def invoice_detail(request: HttpRequest, invoice_id: s.Id):
     require_object(request, "billing.view_invoice")
     return get_object_or_404(_invoice_query(), pk=invoice_id)
 
 
 @staff.post("/invoices/{invoice_id}/corrections", response={201: s.InvoiceOut, **ERRORS})
-def invoice_correction(request: HttpRequest, invoice_id: int, payload: s.CorrectionIn):
+def invoice_correction(request: HttpRequest, invoice_id: s.Id, payload: s.CorrectionIn):
     require(request, "billing.correct_invoice")
     invoice = get_object_or_404(Invoice, pk=invoice_id)
     correction = invoice_correct(
-        actor=actor(request), invoice=invoice, reason=payload.reason, readings=payload.readings
+        actor=actor(request),
+        invoice=invoice,
+        reason=payload.reason,
+        readings={int(meter_id): value for meter_id, value in (payload.readings or {}).items()},
     )
     return Status(201, _invoice_query().get(pk=correction.pk))
 
@@ -413,7 +452,7 @@ class PaymentFilter(DateRange):
 
 
 @staff.get("/payments", response={200: list[s.PaymentOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def payments(request: HttpRequest, filters: Query[PaymentFilter]):
     require(request, "payments.view_payment")
     qs = Payment.objects.select_related("customer", "invoice").order_by("-received_on", "-id")
@@ -463,30 +502,30 @@ def me_detail(request: HttpRequest):
 
 
 @me.get("/balance/{code}", response={200: s.BalanceOut, **ERRORS})
-def me_balance(request: HttpRequest, code: str):
+def me_balance(request: HttpRequest, code: s.Text):
     return _balance(get_object_or_404(my_customers(request), code=code))
 
 
 @me.get("/invoices", response={200: list[s.InvoiceOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def me_invoices(request: HttpRequest):
     return _invoice_query().filter(customer__in=my_customers(request)).order_by("-issue_date", "-id")
 
 
 @me.get("/invoices/{invoice_id}", response={200: s.InvoiceOut, **ERRORS})
-def me_invoice(request: HttpRequest, invoice_id: int):
+def me_invoice(request: HttpRequest, invoice_id: s.Id):
     return get_object_or_404(_invoice_query().filter(customer__in=my_customers(request)), pk=invoice_id)
 
 
 @me.get("/payments", response={200: list[s.PaymentOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def me_payments(request: HttpRequest):
     qs = Payment.objects.filter(customer__in=my_customers(request)).select_related("customer", "invoice")
     return qs.order_by("-received_on", "-id")
 
 
 @me.get("/readings", response={200: list[s.ReadingOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def me_readings(request: HttpRequest):
     qs = Reading.objects.filter(meter__service_point__customer__in=my_customers(request)).select_related(
         "meter"
