@@ -342,6 +342,22 @@ class ReadingResultOut(Schema):
     invoice_error: Error | None
 
 
+Layout = Literal["a4", "receipt"]
+StatementFormat = Literal[
+    "mt940", "mt940-cp852", "mt940-lt", "mt940-cp852-lt", "mt940-caret", "csv", "csv-cp1250"
+]
+
+
+class StatementReportOut(Schema):
+    transactions: int
+    imported: int
+    already_imported: int
+    matched: int
+    unmatched: int
+    debits_skipped: int
+    total: Money
+
+
 class PaymentOut(Schema):
     id: int
     customer_code: str | None = Field(None, alias="customer.code")

@@ -10,16 +10,19 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, NinjaAPI, Query, Router, Schema, Status
+from ninja import Field, File, Form, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ebok.accounts.models import CustomerAccess
 from ebok.api import schemas as s
 from ebok.api.auth import AUTH, actor, require, require_object
+from ebok.billing.documents import render_invoice_pdf, render_receipt_pdf
+from ebok.billing.documents.ksef import KsefError, invoice_to_valid_fa3
 from ebok.billing.messages import BillingError
 from ebok.billing.models import Invoice
 from ebok.billing.services import invoice_correct, invoice_issue
@@ -31,6 +34,7 @@ from ebok.metering.services import meter_install, meter_replace, service_point_c
 from ebok.payments.models import LedgerEntry, Payment
 from ebok.payments.selectors import balance_for_customer, settlement_for_customer
 from ebok.payments.services import payment_record
+from ebok.payments.statements import BANK_FORMATS, statement_import
 from ebok.readings.models import Reading
 from ebok.readings.services import IdempotencyConflict, ReadingInputError, reading_submit
 from ebok.tariffs.models import TariffGroup
@@ -431,6 +435,53 @@ def invoice_detail(request: HttpRequest, invoice_id: s.Id):
     return get_object_or_404(_invoice_query(), pk=invoice_id)
 
 
+PDF_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "The invoice as PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+XML_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "KSeF FA(3) structured invoice",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+def _pdf(invoice: Invoice, layout: str) -> HttpResponse:
+    data = render_receipt_pdf(invoice) if layout == "receipt" else render_invoice_pdf(invoice)
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = invoice.number.replace("/", "-")
+    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+    return response
+
+
+@staff.get("/invoices/{invoice_id}/pdf", response={200: None, **ERRORS}, openapi_extra=PDF_RESPONSE)
+def invoice_pdf(request: HttpRequest, invoice_id: s.Id, layout: s.Layout = "a4"):
+    """The invoice's PDF (A4, or the meter reader's 80 mm receipt with layout=receipt)."""
+    require_object(request, "billing.view_invoice")
+    return _pdf(get_object_or_404(_invoice_query(), pk=invoice_id), layout)
+
+
+@staff.get("/invoices/{invoice_id}/ksef.xml", response={200: None, **ERRORS}, openapi_extra=XML_RESPONSE)
+def invoice_ksef(request: HttpRequest, invoice_id: s.Id):
+    """The KSeF FA(3) XML, validated against the official schema (409 with the reasons if it is not valid)."""
+    require_object(request, "billing.view_invoice")
+    invoice = get_object_or_404(_invoice_query(), pk=invoice_id)
+    try:
+        xml = invoice_to_valid_fa3(invoice)
+    except KsefError as error:
+        raise HttpError(409, str(error)) from None
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number.replace("/", "-")}.xml"'
+    return response
+
+
 @staff.post("/invoices/{invoice_id}/corrections", response={201: s.InvoiceOut, **ERRORS})
 def invoice_correction(request: HttpRequest, invoice_id: s.Id, payload: s.CorrectionIn):
     require(request, "billing.correct_invoice")
@@ -485,6 +536,28 @@ def payment_create(request: HttpRequest, payload: s.PaymentIn):
     return Status(201, Payment.objects.select_related("customer", "invoice").get(pk=payment.pk))
 
 
+@staff.post("/payments/statements", response={201: s.StatementReportOut, **ERRORS})
+def statement_upload(
+    request: HttpRequest, file: File[UploadedFile], format: Form[s.StatementFormat] = "mt940"
+):
+    """Import a bank statement (MT940 or CSV): payments matched by individual account, invoice number or customer
+    code; unmatched ones wait for a clerk. Importing the same statement again imports nothing new."""
+    require(request, "payments.add_payment")
+    if file.size > 20 * 1024 * 1024:
+        raise HttpError(422, "The statement is larger than 20 MB.")
+    report = statement_import(actor=actor(request), raw=file.read(), fmt=BANK_FORMATS[format])
+    if not report.ok:
+        line, message = report.errors[0]
+        return _error(
+            request,
+            422,
+            "invalid_statement",
+            f"line {line}: {message}",
+            {"file": [f"line {n}: {m}" for n, m in report.errors]},
+        )
+    return Status(201, report)
+
+
 # --- the customer's own data ---------------------------------------------------------------------------------
 
 me = Router(tags=["customer"])
@@ -515,6 +588,13 @@ def me_invoices(request: HttpRequest):
 @me.get("/invoices/{invoice_id}", response={200: s.InvoiceOut, **ERRORS})
 def me_invoice(request: HttpRequest, invoice_id: s.Id):
     return get_object_or_404(_invoice_query().filter(customer__in=my_customers(request)), pk=invoice_id)
+
+
+@me.get("/invoices/{invoice_id}/pdf", response={200: None, **ERRORS}, openapi_extra=PDF_RESPONSE)
+def me_invoice_pdf(request: HttpRequest, invoice_id: s.Id):
+    return _pdf(
+        get_object_or_404(_invoice_query().filter(customer__in=my_customers(request)), pk=invoice_id), "a4"
+    )
 
 
 @me.get("/payments", response={200: list[s.PaymentOut], **ERRORS})

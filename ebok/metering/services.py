@@ -35,6 +35,10 @@ def service_point_create(
     route_order: int = 0,
     reader_notes: str = "",
 ) -> ServicePoint:
+    if not has_water and not has_sewage:
+        raise ValidationError(
+            {"has_water": _("A service point needs water supply, sewage collection or both.")}
+        )
     point = ServicePoint(
         customer=customer,
         tariff_group=tariff_group,

@@ -229,3 +229,85 @@ def test_openapi_schema_is_served_and_documents_the_resources(client):
         "/api/v1/me/invoices",
     ):
         assert path in schema["paths"]
+
+
+def test_invoice_pdf_and_ksef_xml_are_downloadable_by_staff_and_the_owner_only(api_as, invoice_of, settings):
+    from pathlib import Path
+
+    from ebok.common import clock
+
+    settings.KSEF_SCHEMA_DIR = str(Path(__file__).resolve().parents[3] / "shared" / "data" / "ksef-fa3")
+    with clock.frozen_at(dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC)):  # FA(3) exists from 1 September 2025
+        own = invoice_of("customer_a_record")
+        other = invoice_of("customer_b_record")
+    clerk, customer = api_as("office_clerk"), api_as("customer_a")
+
+    pdf = clerk.get(f"/invoices/{own.pk}/pdf")
+    receipt = clerk.get(f"/invoices/{own.pk}/pdf", layout="receipt")
+    xml = clerk.get(f"/invoices/{own.pk}/ksef.xml")
+
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+    assert pdf.content.startswith(b"%PDF") and receipt.content != pdf.content
+    assert xml.status_code == 200, xml.json()
+    assert b"<Faktura" in xml.content
+    assert customer.get(f"/me/invoices/{own.pk}/pdf").content == pdf.content
+    assert customer.get(f"/me/invoices/{other.pk}/pdf").status_code == 404
+    assert customer.get(f"/invoices/{own.pk}/pdf").status_code == 404
+
+
+def test_bank_statement_upload_imports_payments_once(api_as, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    code = cast["customer_a_record"].code
+    csv = f"date;amount;title\n2025-04-10;25,00;woda kod {code}\n2025-04-11;5,00;nieznany\n".encode()
+    api = api_as("office_clerk")
+
+    def upload(key):
+        return api.client.post(
+            "/api/v1/payments/statements",
+            {"file": SimpleUploadedFile("s.csv", csv), "format": "csv"},
+            headers=api.headers | ({"Idempotency-Key": key} if key else {}),
+        )
+
+    first = upload(None)
+    again = upload(None)
+
+    assert first.status_code == 201, first.json()
+    assert (first.json()["imported"], first.json()["matched"], first.json()["unmatched"]) == (2, 1, 1)
+    assert (again.json()["imported"], again.json()["already_imported"]) == (0, 2)
+    assert Payment.objects.count() == 2
+    assert (
+        api_as("meter_reader")
+        .client.post(
+            "/api/v1/payments/statements",
+            {"file": SimpleUploadedFile("s.csv", csv), "format": "csv"},
+            headers=api_as("meter_reader").headers,
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_malformed_statement_upload_is_422_with_the_line(api_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    api = api_as("office_clerk")
+    response = api.client.post(
+        "/api/v1/payments/statements",
+        {"file": SimpleUploadedFile("s.csv", b"date;amount;title\nx;1;y\n"), "format": "csv"},
+        headers=api.headers,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("line 2:")
+
+
+@pytest.mark.parametrize("key", ["klucz-żółć", "a" * 201])
+def test_unusable_idempotency_key_is_refused(api_as, cast, key):
+    body = {"customer_code": cast["customer_a_record"].code, "amount": "1.00", "received_on": "2025-04-01"}
+
+    response = api_as("office_clerk").post("/payments", body, key=key)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_idempotency_key"
+    assert Payment.objects.count() == 0
