@@ -113,7 +113,9 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     if not DATABASE_URL.startswith(("postgres://", "postgresql://", "sqlite://")):
         raise ImproperlyConfigured("DATABASE_URL must start with postgres://, postgresql:// or sqlite://")
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("EBOK_DB_CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("EBOK_DB_CONN_MAX_AGE", 60))
+    }
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
@@ -196,7 +198,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_choice("EBOK_LOG_LEVEL", ("DEBUG", "INFO", "WARNING"), "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("EBOK_LOG_LEVEL", ("DEBUG", "INFO", "WARNING"), "INFO"),
+    },
 }
 
 # --- Documents ------------------------------------------------------------------------------------------

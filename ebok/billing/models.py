@@ -27,7 +27,9 @@ class InvoiceCounter(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["series", "year"], name="invoice_counter_unique"),
-            models.CheckConstraint(condition=Q(series__in=InvoiceKind.values), name="invoice_counter_series_valid"),
+            models.CheckConstraint(
+                condition=Q(series__in=InvoiceKind.values), name="invoice_counter_series_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,7 +185,9 @@ class InvoiceMeterReading(FrozenModel):
                 condition=Q(consumption__gte=0), name="invoice_meter_consumption_nonnegative"
             ),
             models.CheckConstraint(condition=Q(side__in=LineSide.values), name="invoice_meter_side_valid"),
-            models.CheckConstraint(condition=Q(role__in=["main", "additional"]), name="invoice_meter_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=["main", "additional"]), name="invoice_meter_role_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(new_date__gte=F("previous_date")), name="invoice_meter_dates_order"
             ),
