@@ -1,8 +1,11 @@
 """Issuing invoices and correction invoices from readings (billing-rules §2–§7).
 
 Locking rules (read these before changing anything here):
-- the service point row is locked first (SELECT … FOR UPDATE) for the whole issue, so one point is never
-  billed twice at once; issuing for the same point and end date again returns the invoice already issued;
+- locks are always taken in the order service point → meter → invoice counter (reading_submit and
+  meter_replace lock the point before the meter too), so two writers never wait on each other in a cycle;
+- the service point row (and its customer, for a consistent balance_before) is locked first for the whole
+  issue, so one point is never billed twice at once; issuing for the same point and end date again returns
+  the invoice already issued;
 - the counter row of the series and year is locked last, just before the invoice is written, so the number
   is gap-free (a rollback returns it) and the lock is held as briefly as possible.
 On SQLite, IMMEDIATE transactions serialise writers and give the same guarantees.
@@ -424,7 +427,7 @@ def invoice_issue(
     Raises BillingError (nothing written) when it can't be issued.
     """
     point = (
-        ServicePoint.objects.select_for_update()
+        ServicePoint.objects.select_for_update(of=("self", "customer"))
         .select_related("customer", "tariff_group")
         .get(pk=service_point.pk)
     )
@@ -507,7 +510,7 @@ def invoice_correct(
         raise BillingError("reason_required")
     original = invoice.corrects if invoice.is_correction else invoice
     point = (
-        ServicePoint.objects.select_for_update()
+        ServicePoint.objects.select_for_update(of=("self", "customer"))
         .select_related("customer", "tariff_group")
         .get(pk=original.service_point_id)
     )

@@ -117,6 +117,8 @@ def meter_replace(
     verification_expires_on: dt.date | None = None,
 ) -> Meter:
     """Close the old meter with its removal reading and open a new one at the same point on the same day."""
+    # Lock order everywhere: service point, then meter (see ebok/billing/services.py).
+    ServicePoint.objects.select_for_update().filter(pk=old_meter.service_point_id).first()
     old = Meter.objects.select_for_update().get(pk=old_meter.pk)
     if old.removed_on is not None:
         raise ValidationError(_("This meter was already removed on %(date)s.") % {"date": old.removed_on})

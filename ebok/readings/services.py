@@ -189,7 +189,9 @@ def reading_submit(
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     # The meter row lock serialises submissions for one meter, so the duplicate checks below are race-free.
-    meter = Meter.objects.select_for_update().select_related("service_point").get(pk=meter.pk)
+    # Lock order everywhere: service point, then meter, then counter (see ebok/billing/services.py).
+    ServicePoint.objects.select_for_update().filter(pk=meter.service_point_id).first()
+    meter = Meter.objects.select_for_update(of=("self",)).select_related("service_point").get(pk=meter.pk)
     company = get_company()
     parsed = parse_reading_value(value, digits=meter.digits)
     if idempotency_key:

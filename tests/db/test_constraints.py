@@ -126,8 +126,14 @@ def meter(point):
 
 @pytest.fixture
 def reading(meter, today):
-    reading = reading_submit(actor=SYSTEM, meter=meter, value="1210", date=READ_ON, source=Source.PORTAL,
-                             idempotency_key="portal-1")
+    reading = reading_submit(
+        actor=SYSTEM,
+        meter=meter,
+        value="1210",
+        date=READ_ON,
+        source=Source.PORTAL,
+        idempotency_key="portal-1",
+    )
     assert reading.status == Status.ACCEPTED
     return reading
 
@@ -140,8 +146,14 @@ def invoice(reading, point):
 @pytest.fixture
 def payment(customer, today):
     """A payment of a known customer: booked on the ledger at once."""
-    return payment_record(actor=SYSTEM, amount=D("100.00"), received_on=TODAY, customer=customer,
-                          bank_reference="BANK-REF-1", idempotency_key="pay-1")
+    return payment_record(
+        actor=SYSTEM,
+        amount=D("100.00"),
+        received_on=TODAY,
+        customer=customer,
+        bank_reference="BANK-REF-1",
+        idempotency_key="pay-1",
+    )
 
 
 @pytest.fixture
@@ -155,8 +167,10 @@ def unbooked_payment(company, today):
 
 def another_reading(reading: Reading, **changes) -> Reading:
     """A copy of the valid reading that is valid itself: a later day, a higher value, no idempotency key."""
-    return copy_of(reading, **{"date": READ_ON + dt.timedelta(days=30), "value": D("1220"),
-                               "idempotency_key": None} | changes)
+    return copy_of(
+        reading,
+        **{"date": READ_ON + dt.timedelta(days=30), "value": D("1220"), "idempotency_key": None} | changes,
+    )
 
 
 def test_database_accepts_the_valid_copy_of_a_reading_the_refusals_start_from(reading):
@@ -171,14 +185,23 @@ def test_database_accepts_the_valid_copy_of_a_reading_the_refusals_start_from(re
     [
         pytest.param({"meter_id": None}, not_null(Reading, "meter"), id="without-a-meter"),
         pytest.param({"value": D("-0.001")}, check("reading_value_nonnegative"), id="negative-value"),
-        pytest.param({"status": "lost", "reason_code": "x"}, check("reading_status_valid"), id="unknown-status"),
+        pytest.param(
+            {"status": "lost", "reason_code": "x"}, check("reading_status_valid"), id="unknown-status"
+        ),
         pytest.param({"source": "pigeon"}, check("reading_source_valid"), id="unknown-source"),
-        pytest.param({"status": Status.REFUSED, "reason_code": ""}, check("reading_not_accepted_has_reason"),
-                     id="refused-without-a-reason"),
-        pytest.param({"status": Status.HELD, "reason_code": ""}, check("reading_not_accepted_has_reason"),
-                     id="held-without-a-reason"),
-        pytest.param({"idempotency_key": "portal-1"}, unique(Reading, "idempotency_key"),
-                     id="idempotency-key-twice"),
+        pytest.param(
+            {"status": Status.REFUSED, "reason_code": ""},
+            check("reading_not_accepted_has_reason"),
+            id="refused-without-a-reason",
+        ),
+        pytest.param(
+            {"status": Status.HELD, "reason_code": ""},
+            check("reading_not_accepted_has_reason"),
+            id="held-without-a-reason",
+        ),
+        pytest.param(
+            {"idempotency_key": "portal-1"}, unique(Reading, "idempotency_key"), id="idempotency-key-twice"
+        ),
     ],
 )
 def test_database_refuses_an_invalid_reading(reading, changes, expected):
@@ -193,12 +216,20 @@ def test_database_refuses_an_invalid_reading(reading, changes, expected):
     [
         pytest.param({"meter_id": None}, not_null(Reading, "meter"), id="without-a-meter"),
         pytest.param({"value": D("-1")}, check("reading_value_nonnegative"), id="negative-value"),
-        pytest.param({"status": "lost", "reason_code": "x"}, check("reading_status_valid"), id="unknown-status"),
+        pytest.param(
+            {"status": "lost", "reason_code": "x"}, check("reading_status_valid"), id="unknown-status"
+        ),
         pytest.param({"source": "pigeon"}, check("reading_source_valid"), id="unknown-source"),
-        pytest.param({"status": Status.REFUSED}, check("reading_not_accepted_has_reason"),
-                     id="refused-without-a-reason"),
-        pytest.param({"idempotency_key": "portal-1", "date": READ_ON + ONE_DAY}, unique(Reading, "idempotency_key"),
-                     id="idempotency-key-twice"),
+        pytest.param(
+            {"status": Status.REFUSED},
+            check("reading_not_accepted_has_reason"),
+            id="refused-without-a-reason",
+        ),
+        pytest.param(
+            {"idempotency_key": "portal-1", "date": READ_ON + ONE_DAY},
+            unique(Reading, "idempotency_key"),
+            id="idempotency-key-twice",
+        ),
     ],
 )
 def test_database_refuses_an_invalid_reading_inserted_with_raw_sql(reading, changes, expected):
@@ -219,8 +250,15 @@ def another_customer(customer: Customer, **changes) -> Customer:
 
 def test_database_accepts_the_valid_copy_of_a_customer_the_refusals_start_from(customer):
     saved(another_customer(customer))
-    saved(another_customer(customer, code="200002", bank_account="1" * 26, kind=CustomerKind.BUSINESS,
-                           nip=factories.VALID_NIP))
+    saved(
+        another_customer(
+            customer,
+            code="200002",
+            bank_account="1" * 26,
+            kind=CustomerKind.BUSINESS,
+            nip=factories.VALID_NIP,
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -229,14 +267,19 @@ def test_database_accepts_the_valid_copy_of_a_customer_the_refusals_start_from(c
         pytest.param({"code": "same"}, unique(Customer, "code"), id="one-code-twice"),
         pytest.param({"code": "12345"}, check("customer_code_length"), id="code-too-short"),
         pytest.param({"code": "12345"}, check("customer_code_length"), id="code-too-short"),
-        pytest.param({"kind": CustomerKind.BUSINESS, "nip": ""}, check("customer_business_has_nip"),
-                     id="business-without-nip"),
+        pytest.param(
+            {"kind": CustomerKind.BUSINESS, "nip": ""},
+            check("customer_business_has_nip"),
+            id="business-without-nip",
+        ),
         pytest.param({"kind": "company"}, check("customer_kind_valid"), id="unknown-kind"),
         pytest.param({"name": ""}, check("customer_name_required"), id="without-a-name"),
         pytest.param({"nip": "526104082"}, check("customer_nip_length"), id="nip-of-9-digits"),
         pytest.param({"pesel": "8001011234"}, check("customer_pesel_length"), id="pesel-of-10-digits"),
         pytest.param({"bank_account": "same"}, unique(Customer, "bank_account"), id="one-bank-account-twice"),
-        pytest.param({"bank_account": "1" * 25}, check("customer_bank_account_length"), id="bank-account-too-short"),
+        pytest.param(
+            {"bank_account": "1" * 25}, check("customer_bank_account_length"), id="bank-account-too-short"
+        ),
     ],
 )
 def test_database_refuses_an_invalid_customer(customer, changes, expected):
@@ -278,10 +321,16 @@ def test_database_refuses_to_delete_a_customer_who_has_an_invoice(invoice):
 
 def another_invoice(invoice: Invoice, **changes) -> Invoice:
     """A copy of the valid invoice that is valid itself: the next number, for April."""
-    return copy_of(invoice, **{
-        "sequence": invoice.sequence + 1, "number": "FV/2025/000099",
-        "period_start": dt.date(2025, 4, 1), "period_end": dt.date(2025, 4, 30),
-    } | changes)
+    return copy_of(
+        invoice,
+        **{
+            "sequence": invoice.sequence + 1,
+            "number": "FV/2025/000099",
+            "period_start": dt.date(2025, 4, 1),
+            "period_end": dt.date(2025, 4, 30),
+        }
+        | changes,
+    )
 
 
 def test_database_accepts_the_valid_copy_of_an_invoice_the_refusals_start_from(invoice):
@@ -289,41 +338,77 @@ def test_database_accepts_the_valid_copy_of_an_invoice_the_refusals_start_from(i
 
 
 def test_database_allows_a_correction_ending_the_same_day_as_the_invoice_it_corrects(invoice):
-    correction = saved(another_invoice(
-        invoice, kind=InvoiceKind.CORRECTION, corrects_id=invoice.pk, correction_reason="wrong reading",
-        sequence=1, number="KOR/2025/000001", period_start=invoice.period_start, period_end=invoice.period_end,
-    ))
+    correction = saved(
+        another_invoice(
+            invoice,
+            kind=InvoiceKind.CORRECTION,
+            corrects_id=invoice.pk,
+            correction_reason="wrong reading",
+            sequence=1,
+            number="KOR/2025/000001",
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+        )
+    )
 
     assert correction.period_end == invoice.period_end
-    assert Invoice.objects.filter(service_point=invoice.service_point, period_end=invoice.period_end).count() == 2
+    assert (
+        Invoice.objects.filter(service_point=invoice.service_point, period_end=invoice.period_end).count()
+        == 2
+    )
 
 
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
         pytest.param(lambda v: {"number": v.number}, unique(Invoice, "number"), id="one-number-twice"),
-        pytest.param(lambda v: {"sequence": v.sequence},
-                     unique(Invoice, "kind", "year", "sequence", name="invoice_unique_sequence"),
-                     id="kind-year-sequence-twice"),
-        pytest.param(lambda v: {"period_start": v.period_start, "period_end": v.period_end},
-                     unique(Invoice, "service_point", "period_end", name="invoice_one_per_point_period_end"),
-                     id="two-regular-invoices-of-a-point-ending-the-same-day"),
-        pytest.param(lambda v: {"period_start": dt.date(2025, 5, 1)}, check("invoice_period_order"),
-                     id="period-ends-before-it-starts"),
-        pytest.param(lambda v: {"due_date": v.issue_date - ONE_DAY}, check("invoice_due_after_issue"),
-                     id="due-before-issue"),
-        pytest.param(lambda v: {"kind": InvoiceKind.CORRECTION, "correction_reason": "wrong reading"},
-                     check("invoice_correction_refers_original"), id="correction-without-the-invoice-it-corrects"),
-        pytest.param(lambda v: {"kind": InvoiceKind.CORRECTION, "corrects_id": v.pk, "correction_reason": ""},
-                     check("invoice_correction_has_reason"), id="correction-without-a-reason"),
-        pytest.param(lambda v: {"corrects_id": v.pk}, check("invoice_correction_refers_original"),
-                     id="regular-invoice-that-corrects-another"),
-        pytest.param(lambda v: {"kind": "proforma", "correction_reason": "x"}, check("invoice_kind_valid", "invoice_correction_refers_original"),
-                     id="unknown-kind"),
+        pytest.param(
+            lambda v: {"sequence": v.sequence},
+            unique(Invoice, "kind", "year", "sequence", name="invoice_unique_sequence"),
+            id="kind-year-sequence-twice",
+        ),
+        pytest.param(
+            lambda v: {"period_start": v.period_start, "period_end": v.period_end},
+            unique(Invoice, "service_point", "period_end", name="invoice_one_per_point_period_end"),
+            id="two-regular-invoices-of-a-point-ending-the-same-day",
+        ),
+        pytest.param(
+            lambda v: {"period_start": dt.date(2025, 5, 1)},
+            check("invoice_period_order"),
+            id="period-ends-before-it-starts",
+        ),
+        pytest.param(
+            lambda v: {"due_date": v.issue_date - ONE_DAY},
+            check("invoice_due_after_issue"),
+            id="due-before-issue",
+        ),
+        pytest.param(
+            lambda v: {"kind": InvoiceKind.CORRECTION, "correction_reason": "wrong reading"},
+            check("invoice_correction_refers_original"),
+            id="correction-without-the-invoice-it-corrects",
+        ),
+        pytest.param(
+            lambda v: {"kind": InvoiceKind.CORRECTION, "corrects_id": v.pk, "correction_reason": ""},
+            check("invoice_correction_has_reason"),
+            id="correction-without-a-reason",
+        ),
+        pytest.param(
+            lambda v: {"corrects_id": v.pk},
+            check("invoice_correction_refers_original"),
+            id="regular-invoice-that-corrects-another",
+        ),
+        pytest.param(
+            lambda v: {"kind": "proforma", "correction_reason": "x"},
+            check("invoice_kind_valid", "invoice_correction_refers_original"),
+            id="unknown-kind",
+        ),
         pytest.param(lambda v: {"sequence": 0}, check("invoice_sequence_positive"), id="sequence-zero"),
         pytest.param(lambda v: {"customer_id": None}, not_null(Invoice, "customer"), id="without-a-customer"),
-        pytest.param(lambda v: {"service_point_id": None}, not_null(Invoice, "service_point"),
-                     id="without-a-service-point"),
+        pytest.param(
+            lambda v: {"service_point_id": None},
+            not_null(Invoice, "service_point"),
+            id="without-a-service-point",
+        ),
     ],
 )
 def test_database_refuses_an_invalid_invoice(invoice, changes, expected):
@@ -338,9 +423,15 @@ def test_database_refuses_a_second_counter_for_one_series_and_year(company):
     InvoiceCounter.objects.create(series=InvoiceKind.INVOICE, year=2026)
     InvoiceCounter.objects.create(series=InvoiceKind.CORRECTION, year=2025)
 
-    with refused(unique(InvoiceCounter, "series", "year", name="invoice_counter_unique")), transaction.atomic():
+    with (
+        refused(unique(InvoiceCounter, "series", "year", name="invoice_counter_unique")),
+        transaction.atomic(),
+    ):
         InvoiceCounter.objects.create(series=InvoiceKind.INVOICE, year=2025, last_number=7)
-    with refused(unique(InvoiceCounter, "series", "year", name="invoice_counter_unique")), transaction.atomic():
+    with (
+        refused(unique(InvoiceCounter, "series", "year", name="invoice_counter_unique")),
+        transaction.atomic(),
+    ):
         InvoiceCounter.objects.bulk_create([InvoiceCounter(series=InvoiceKind.CORRECTION, year=2025)])
 
     assert InvoiceCounter.objects.count() == 3
@@ -349,15 +440,25 @@ def test_database_refuses_a_second_counter_for_one_series_and_year(company):
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        pytest.param(lambda v: {"invoice_id": None}, not_null(InvoiceLine, "invoice"), id="without-an-invoice"),
-        pytest.param(lambda v: {"position": v.position},
-                     unique(InvoiceLine, "invoice", "side", "position", name="invoice_line_unique_position"),
-                     id="one-position-twice"),
-        pytest.param(lambda v: {"quantity": D("-0.001")}, check("invoice_line_quantity_nonnegative"),
-                     id="negative-quantity"),
+        pytest.param(
+            lambda v: {"invoice_id": None}, not_null(InvoiceLine, "invoice"), id="without-an-invoice"
+        ),
+        pytest.param(
+            lambda v: {"position": v.position},
+            unique(InvoiceLine, "invoice", "side", "position", name="invoice_line_unique_position"),
+            id="one-position-twice",
+        ),
+        pytest.param(
+            lambda v: {"quantity": D("-0.001")},
+            check("invoice_line_quantity_nonnegative"),
+            id="negative-quantity",
+        ),
         pytest.param(lambda v: {"kind": "gas"}, check("invoice_line_kind_valid"), id="unknown-kind"),
-        pytest.param(lambda v: {"period_start": v.period_end + ONE_DAY}, check("invoice_line_period_order"),
-                     id="period-ends-before-it-starts"),
+        pytest.param(
+            lambda v: {"period_start": v.period_end + ONE_DAY},
+            check("invoice_line_period_order"),
+            id="period-ends-before-it-starts",
+        ),
     ],
 )
 def test_database_refuses_an_invalid_invoice_line(invoice, changes, expected):
@@ -373,12 +474,19 @@ def test_database_refuses_an_invalid_invoice_line(invoice, changes, expected):
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        pytest.param(lambda v: {"invoice_id": None}, not_null(InvoiceMeterReading, "invoice"),
-                     id="without-an-invoice"),
-        pytest.param(lambda v: {"consumption": D("-1")}, check("invoice_meter_consumption_nonnegative"),
-                     id="negative-consumption"),
-        pytest.param(lambda v: {"new_date": v.previous_date - ONE_DAY}, check("invoice_meter_dates_order"),
-                     id="new-reading-before-the-previous"),
+        pytest.param(
+            lambda v: {"invoice_id": None}, not_null(InvoiceMeterReading, "invoice"), id="without-an-invoice"
+        ),
+        pytest.param(
+            lambda v: {"consumption": D("-1")},
+            check("invoice_meter_consumption_nonnegative"),
+            id="negative-consumption",
+        ),
+        pytest.param(
+            lambda v: {"new_date": v.previous_date - ONE_DAY},
+            check("invoice_meter_dates_order"),
+            id="new-reading-before-the-previous",
+        ),
     ],
 )
 def test_database_refuses_an_invalid_billed_meter_reading(invoice, changes, expected):
@@ -400,8 +508,17 @@ def another_tariff(tariff: Tariff, **changes) -> Tariff:
 
 def test_database_accepts_the_valid_copy_of_a_tariff_the_refusals_start_from(tariff):
     saved(another_tariff(tariff))
-    saved(another_tariff(tariff, valid_from=dt.date(2022, 1, 1), valid_to=dt.date(2022, 1, 1),
-                         water_price=D("0"), sewage_price=D("0"), subscription_fee=D("0"), vat_rate=D("0")))
+    saved(
+        another_tariff(
+            tariff,
+            valid_from=dt.date(2022, 1, 1),
+            valid_to=dt.date(2022, 1, 1),
+            water_price=D("0"),
+            sewage_price=D("0"),
+            subscription_fee=D("0"),
+            vat_rate=D("0"),
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -411,10 +528,14 @@ def test_database_accepts_the_valid_copy_of_a_tariff_the_refusals_start_from(tar
             pytest.param({price: D("-0.01")}, check("tariff_prices_nonnegative"), id=f"negative-{price}")
             for price in ("water_price", "sewage_price", "subscription_fee", "sewage_subscription_fee")
         ),
-        pytest.param({"valid_to": dt.date(2020, 12, 31)}, check("tariff_valid_range"), id="valid-to-before-valid-from"),
-        pytest.param({"valid_from": dt.date(2020, 1, 1)},
-                     unique(Tariff, "group", "valid_from", name="tariff_unique_start"),
-                     id="two-versions-of-a-group-starting-the-same-day"),
+        pytest.param(
+            {"valid_to": dt.date(2020, 12, 31)}, check("tariff_valid_range"), id="valid-to-before-valid-from"
+        ),
+        pytest.param(
+            {"valid_from": dt.date(2020, 1, 1)},
+            unique(Tariff, "group", "valid_from", name="tariff_unique_start"),
+            id="two-versions-of-a-group-starting-the-same-day",
+        ),
         pytest.param({"fee_period_months": 4}, check("tariff_fee_period"), id="fee-per-four-months"),
         pytest.param({"vat_rate": D("1")}, check("tariff_vat_rate_range"), id="vat-rate-of-100-percent"),
         pytest.param({"vat_rate": D("-0.08")}, check("tariff_vat_rate_range"), id="negative-vat-rate"),
@@ -438,8 +559,11 @@ def test_database_accepts_a_service_point_with_one_service_only(point):
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        pytest.param({"has_water": False, "has_sewage": False}, check("point_has_a_service"),
-                     id="neither-water-nor-sewage"),
+        pytest.param(
+            {"has_water": False, "has_sewage": False},
+            check("point_has_a_service"),
+            id="neither-water-nor-sewage",
+        ),
         pytest.param({"flat_rate_norm_m3": D("-0.001")}, check("point_norm_nonnegative"), id="negative-norm"),
         pytest.param({"customer_id": None}, not_null(ServicePoint, "customer"), id="without-a-customer"),
     ],
@@ -457,29 +581,47 @@ def another_meter(meter: Meter, **changes) -> Meter:
 
 def test_database_accepts_the_valid_copy_of_a_meter_the_refusals_start_from(meter):
     saved(another_meter(meter))
-    saved(another_meter(meter, serial_number="WM-REMOVED", digits=3, removed_on=meter.installed_on,
-                        removal_reading=D("0")))
+    saved(
+        another_meter(
+            meter, serial_number="WM-REMOVED", digits=3, removed_on=meter.installed_on, removal_reading=D("0")
+        )
+    )
     saved(another_meter(meter, serial_number="WM-NINE", digits=9))
 
 
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        pytest.param({"removed_on": READ_ON}, check("meter_removal_complete"),
-                     id="removed-on-without-removal-reading"),
-        pytest.param({"removal_reading": D("1210")}, check("meter_removal_complete"),
-                     id="removal-reading-without-removed-on"),
-        pytest.param({"removed_on": READ_ON, "removal_reading": D("-1")}, check("meter_removal_complete"),
-                     id="negative-removal-reading"),
-        pytest.param({"removed_on": OPENED - ONE_DAY, "removal_reading": D("1200")},
-                     check("meter_removed_after_installed"), id="removed-before-installed"),
+        pytest.param(
+            {"removed_on": READ_ON}, check("meter_removal_complete"), id="removed-on-without-removal-reading"
+        ),
+        pytest.param(
+            {"removal_reading": D("1210")},
+            check("meter_removal_complete"),
+            id="removal-reading-without-removed-on",
+        ),
+        pytest.param(
+            {"removed_on": READ_ON, "removal_reading": D("-1")},
+            check("meter_removal_complete"),
+            id="negative-removal-reading",
+        ),
+        pytest.param(
+            {"removed_on": OPENED - ONE_DAY, "removal_reading": D("1200")},
+            check("meter_removed_after_installed"),
+            id="removed-before-installed",
+        ),
         pytest.param({"digits": 2}, check("meter_digits_range"), id="two-digits"),
         pytest.param({"digits": 10}, check("meter_digits_range"), id="ten-digits"),
-        pytest.param({"installation_reading": D("-0.001")}, check("meter_installation_nonnegative"),
-                     id="negative-installation-reading"),
+        pytest.param(
+            {"installation_reading": D("-0.001")},
+            check("meter_installation_nonnegative"),
+            id="negative-installation-reading",
+        ),
         pytest.param({"role": "spare"}, check("meter_role_valid"), id="unknown-role"),
         pytest.param({"serial_number": "same"}, unique(Meter, "serial_number"), id="one-serial-number-twice"),
-        pytest.param({"service_point_id": None}, not_null(Meter, "service_point"), id="without-a-service-point"),
+        pytest.param(
+            {"service_point_id": None}, not_null(Meter, "service_point"), id="without-a-service-point"
+        ),
     ],
 )
 def test_database_refuses_an_invalid_meter(meter, changes, expected):
@@ -510,9 +652,12 @@ def test_database_accepts_payments_without_bank_reference_or_key(payment):
     [
         pytest.param({"amount": D("0")}, check("payment_amount_positive"), id="zero-amount"),
         pytest.param({"amount": D("-0.01")}, check("payment_amount_positive"), id="negative-amount"),
-        pytest.param({"bank_reference": "BANK-REF-1"}, unique(Payment, "bank_reference"),
-                     id="one-bank-reference-twice"),
-        pytest.param({"idempotency_key": "pay-1"}, unique(Payment, "idempotency_key"), id="one-idempotency-key-twice"),
+        pytest.param(
+            {"bank_reference": "BANK-REF-1"}, unique(Payment, "bank_reference"), id="one-bank-reference-twice"
+        ),
+        pytest.param(
+            {"idempotency_key": "pay-1"}, unique(Payment, "idempotency_key"), id="one-idempotency-key-twice"
+        ),
         pytest.param({"method": "barter"}, check("payment_method_valid"), id="unknown-method"),
     ],
 )
@@ -524,16 +669,31 @@ def test_database_refuses_an_invalid_payment(payment, changes, expected):
 
 
 def ledger_entry(customer, kind, amount, *, invoice=None, payment=None) -> LedgerEntry:
-    return LedgerEntry(customer=customer, kind=kind, amount=D(amount), booked_on=TODAY, invoice=invoice,
-                       payment=payment, created_at=clock.now())
+    return LedgerEntry(
+        customer=customer,
+        kind=kind,
+        amount=D(amount),
+        booked_on=TODAY,
+        invoice=invoice,
+        payment=payment,
+        created_at=clock.now(),
+    )
 
 
 def test_database_accepts_each_kind_of_ledger_entry_with_its_document(invoice, unbooked_payment):
     customer = invoice.customer
-    correction = saved(another_invoice(
-        invoice, kind=InvoiceKind.CORRECTION, corrects_id=invoice.pk, correction_reason="wrong reading",
-        sequence=1, number="KOR/2025/000001", period_start=invoice.period_start, period_end=invoice.period_end,
-    ))
+    correction = saved(
+        another_invoice(
+            invoice,
+            kind=InvoiceKind.CORRECTION,
+            corrects_id=invoice.pk,
+            correction_reason="wrong reading",
+            sequence=1,
+            number="KOR/2025/000001",
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+        )
+    )
 
     saved(ledger_entry(customer, EntryKind.OPENING, "12.34"))
     saved(ledger_entry(customer, EntryKind.OPENING, "-5.00"))
@@ -548,23 +708,48 @@ LEDGER_REFUSED = check("ledger_entry_refers_its_document")
     ("kind", "amount", "document", "expected"),
     [
         pytest.param(EntryKind.PAYMENT, "-40.00", None, LEDGER_REFUSED, id="payment-without-a-payment"),
-        pytest.param(EntryKind.PAYMENT, "40.00", "payment", LEDGER_REFUSED, id="payment-with-a-positive-amount"),
+        pytest.param(
+            EntryKind.PAYMENT, "40.00", "payment", LEDGER_REFUSED, id="payment-with-a-positive-amount"
+        ),
         pytest.param(EntryKind.PAYMENT, "0.00", "payment", LEDGER_REFUSED, id="payment-of-zero"),
-        pytest.param(EntryKind.PAYMENT, "-40.00", "payment+invoice", LEDGER_REFUSED,
-                     id="payment-that-also-refers-an-invoice"),
+        pytest.param(
+            EntryKind.PAYMENT,
+            "-40.00",
+            "payment+invoice",
+            LEDGER_REFUSED,
+            id="payment-that-also-refers-an-invoice",
+        ),
         pytest.param(EntryKind.INVOICE, "10.00", None, LEDGER_REFUSED, id="invoice-without-an-invoice"),
-        pytest.param(EntryKind.CORRECTION, "-10.00", None, LEDGER_REFUSED, id="correction-without-an-invoice"),
-        pytest.param(EntryKind.INVOICE, "10.00", "payment", LEDGER_REFUSED, id="invoice-pointing-at-a-payment"),
+        pytest.param(
+            EntryKind.CORRECTION, "-10.00", None, LEDGER_REFUSED, id="correction-without-an-invoice"
+        ),
+        pytest.param(
+            EntryKind.INVOICE, "10.00", "payment", LEDGER_REFUSED, id="invoice-pointing-at-a-payment"
+        ),
         pytest.param(EntryKind.OPENING, "10.00", "payment", LEDGER_REFUSED, id="opening-with-a-payment"),
-        pytest.param("refund", "10.00", None, check("ledger_kind_valid", "ledger_entry_refers_its_document"),
-                     id="unknown-kind"),
-        pytest.param(EntryKind.INVOICE, "10.00", "invoice", unique(LedgerEntry, "invoice"),
-                     id="second-entry-for-one-invoice"),
+        pytest.param(
+            "refund",
+            "10.00",
+            None,
+            check("ledger_kind_valid", "ledger_entry_refers_its_document"),
+            id="unknown-kind",
+        ),
+        pytest.param(
+            EntryKind.INVOICE,
+            "10.00",
+            "invoice",
+            unique(LedgerEntry, "invoice"),
+            id="second-entry-for-one-invoice",
+        ),
     ],
 )
-def test_database_refuses_an_invalid_ledger_entry(invoice, unbooked_payment, kind, amount, document, expected):
+def test_database_refuses_an_invalid_ledger_entry(
+    invoice, unbooked_payment, kind, amount, document, expected
+):
     documents = {
-        None: {}, "payment": {"payment": unbooked_payment}, "invoice": {"invoice": invoice},
+        None: {},
+        "payment": {"payment": unbooked_payment},
+        "invoice": {"invoice": invoice},
         "payment+invoice": {"payment": unbooked_payment, "invoice": invoice},
     }
     entries = LedgerEntry.objects.count()
@@ -591,16 +776,33 @@ def test_database_refuses_a_ledger_entry_without_a_customer(payment):
 @pytest.mark.parametrize(
     ("make", "model"),
     [
-        pytest.param(lambda invoice: another_reading(Reading.objects.get(), meter_id=NO_SUCH_ID), Reading,
-                     id="reading-of-a-missing-meter"),
-        pytest.param(lambda invoice: copy_of(invoice.lines.first(), position=99, invoice_id=NO_SUCH_ID), InvoiceLine,
-                     id="line-of-a-missing-invoice"),
-        pytest.param(lambda invoice: LedgerEntry(customer_id=invoice.customer_id, kind=EntryKind.PAYMENT,
-                                                 amount=D("-1.00"), booked_on=TODAY, payment_id=NO_SUCH_ID,
-                                                 created_at=clock.now()),
-                     LedgerEntry, id="ledger-entry-of-a-missing-payment"),
-        pytest.param(lambda invoice: another_invoice(invoice, customer_id=NO_SUCH_ID), Invoice,
-                     id="invoice-of-a-missing-customer"),
+        pytest.param(
+            lambda invoice: another_reading(Reading.objects.get(), meter_id=NO_SUCH_ID),
+            Reading,
+            id="reading-of-a-missing-meter",
+        ),
+        pytest.param(
+            lambda invoice: copy_of(invoice.lines.first(), position=99, invoice_id=NO_SUCH_ID),
+            InvoiceLine,
+            id="line-of-a-missing-invoice",
+        ),
+        pytest.param(
+            lambda invoice: LedgerEntry(
+                customer_id=invoice.customer_id,
+                kind=EntryKind.PAYMENT,
+                amount=D("-1.00"),
+                booked_on=TODAY,
+                payment_id=NO_SUCH_ID,
+                created_at=clock.now(),
+            ),
+            LedgerEntry,
+            id="ledger-entry-of-a-missing-payment",
+        ),
+        pytest.param(
+            lambda invoice: another_invoice(invoice, customer_id=NO_SUCH_ID),
+            Invoice,
+            id="invoice-of-a-missing-customer",
+        ),
     ],
 )
 def test_database_refuses_at_commit_a_reference_to_a_missing_row(invoice, make, model):
@@ -636,8 +838,11 @@ def test_database_refuses_a_default_meter_size_out_of_range(company, digits):
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        pytest.param({"ordinal": 1}, unique(ReadingWindow, "company", "ordinal", name="reading_window_unique_ordinal"),
-                     id="one-ordinal-twice"),
+        pytest.param(
+            {"ordinal": 1},
+            unique(ReadingWindow, "company", "ordinal", name="reading_window_unique_ordinal"),
+            id="one-ordinal-twice",
+        ),
         pytest.param({"start_month": 13}, check("reading_window_months"), id="month-13"),
         pytest.param({"end_month": 0}, check("reading_window_months"), id="month-0"),
         pytest.param({"end_day": 32}, check("reading_window_days"), id="day-32"),
@@ -660,8 +865,16 @@ def test_database_refuses_an_invalid_reading_window(company, changes, expected):
     ],
 )
 def test_database_refuses_an_invalid_consent_event(customer, changes, expected):
-    valid = saved(ConsentEvent(customer=customer, kind="e_invoice", given=True, text_version="2025-01",
-                               channel="portal", at=clock.now()))
+    valid = saved(
+        ConsentEvent(
+            customer=customer,
+            kind="e_invoice",
+            given=True,
+            text_version="2025-01",
+            channel="portal",
+            at=clock.now(),
+        )
+    )
 
     with refused(expected), transaction.atomic():
         copy_of(valid, **changes).save()
@@ -680,7 +893,10 @@ def test_database_refuses_to_grant_one_user_access_to_one_customer_twice(custome
     user = User.objects.create(username="a")
     CustomerAccess.objects.create(user=user, customer=customer, granted_at=clock.now())
 
-    with refused(unique(CustomerAccess, "user", "customer", name="customer_access_unique")), transaction.atomic():
+    with (
+        refused(unique(CustomerAccess, "user", "customer", name="customer_access_unique")),
+        transaction.atomic(),
+    ):
         CustomerAccess.objects.create(user=user, customer=customer, granted_at=clock.now())
 
 
@@ -722,11 +938,17 @@ def _overwrite_by_save(invoice: Invoice) -> None:
 
 
 def _overwrite_by_bulk_create(invoice: Invoice) -> None:
-    Invoice.objects.bulk_create([copy_of(invoice, id=invoice.pk, total_gross=D("0.01"))], update_conflicts=True,
-                                unique_fields=["id"], update_fields=["total_gross"])
+    Invoice.objects.bulk_create(
+        [copy_of(invoice, id=invoice.pk, total_gross=D("0.01"))],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["total_gross"],
+    )
 
 
-@pytest.mark.parametrize("overwrite", [_overwrite_by_save, _overwrite_by_bulk_create], ids=["save", "bulk-create"])
+@pytest.mark.parametrize(
+    "overwrite", [_overwrite_by_save, _overwrite_by_bulk_create], ids=["save", "bulk-create"]
+)
 def test_frozen_invoice_cannot_be_overwritten_through_a_fresh_instance_with_its_pk(invoice, overwrite):
     try:
         with transaction.atomic():
@@ -753,7 +975,9 @@ def test_database_refuses_a_customer_code_that_is_not_digits(customer, code):
 def test_database_refuses_two_readings_in_force_for_one_meter_and_day(tariff, today):
     point = factories.make_point(factories.make_customer(), tariff.group, opening_date=dt.date(2025, 2, 28))
     meter = factories.make_meter(point, reading="0")
-    reading = reading_submit(actor=SYSTEM, meter=meter, value="5", date=dt.date(2025, 3, 31), source=Source.PORTAL)
+    reading = reading_submit(
+        actor=SYSTEM, meter=meter, value="5", date=dt.date(2025, 3, 31), source=Source.PORTAL
+    )
 
     with pytest.raises(IntegrityError), transaction.atomic():
         copy_of(reading, value=D("6"), idempotency_key=None).save()

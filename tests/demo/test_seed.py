@@ -65,7 +65,11 @@ class TestASeededUtility:
         assert company.legal_name == "Zakład Usług Komunalnych w Piekoszowie Sp. z o.o."
         assert company.is_demo
         assert stdnum_nip.is_valid(company.nip)
-        assert (company.postal_code, company.city, company.office_phone) == ("26-065", "Piekoszów", "784 048 513")
+        assert (company.postal_code, company.city, company.office_phone) == (
+            "26-065",
+            "Piekoszów",
+            "784 048 513",
+        )
         assert len(company.bank_account_prefix) == 12 and company.bank_account_prefix.isdigit()
         windows = [(w.start_month, w.start_day, w.end_month, w.end_day) for w in ReadingWindow.objects.all()]
         assert windows == [(1, 1, 4, 30), (5, 1, 8, 31), (9, 1, 12, 31)]
@@ -73,10 +77,16 @@ class TestASeededUtility:
             tariffs = list(Tariff.objects.filter(group__code=code).order_by("valid_from"))
             assert tariffs[0].valid_from <= START < tariffs[1].valid_from <= END_DATE
             assert all(t.vat_rate == Decimal("0.08") for t in tariffs)
-            assert Decimal("5") < tariffs[0].water_price < Decimal("8") < tariffs[0].sewage_price < Decimal("11")
-        assert InvoiceLine.objects.filter(kind=LineKind.WATER).values("invoice").annotate(n=Count("id")).filter(
-            n=2).exists(), "some invoice spans a tariff change and is split into two water lines"
-
+            assert (
+                Decimal("5") < tariffs[0].water_price < Decimal("8") < tariffs[0].sewage_price < Decimal("11")
+            )
+        assert (
+            InvoiceLine.objects.filter(kind=LineKind.WATER)
+            .values("invoice")
+            .annotate(n=Count("id"))
+            .filter(n=2)
+            .exists()
+        ), "some invoice spans a tariff change and is split into two water lines"
 
     def test_customers_points_and_meters_have_the_expected_shares(self, seeded):
         customers = list(Customer.objects.all())
@@ -89,7 +99,9 @@ class TestASeededUtility:
         assert any(c.pesel for c in customers)
         assert all(is_valid_nrb(c.bank_account) and c.postal_code == "26-065" for c in customers)
         assert sum(bool(c.email) for c in customers) >= 15
-        assert all(c.email.endswith(("@example.com", "@example.org", "@example.net")) for c in customers if c.email)
+        assert all(
+            c.email.endswith(("@example.com", "@example.org", "@example.net")) for c in customers if c.email
+        )
 
         points = ServicePoint.objects.annotate(meters_n=Count("meters"))
         assert 30 < points.count() <= 33, "each customer has a point, a few have two"
@@ -100,22 +112,32 @@ class TestASeededUtility:
         assert 2 <= garden.count() <= 9
         assert Meter.objects.filter(removed_on__isnull=False).count() == 1, "exactly one meter replacement"
         replaced = Meter.objects.get(removed_on__isnull=False)
-        successor = Meter.objects.get(service_point=replaced.service_point, role=MeterRole.MAIN, removed_on=None)
+        successor = Meter.objects.get(
+            service_point=replaced.service_point, role=MeterRole.MAIN, removed_on=None
+        )
         assert successor.installed_on == replaced.removed_on
-        assert Invoice.objects.filter(meter_readings__meter=replaced).filter(meter_readings__meter=successor).exists()
+        assert (
+            Invoice.objects.filter(meter_readings__meter=replaced)
+            .filter(meter_readings__meter=successor)
+            .exists()
+        )
         flat = points.filter(meters_n=0).first()
         assert flat.invoices.exists()
 
-
     def test_readings_come_from_every_channel_and_a_few_are_held_or_not_invoiced(self, seeded):
         sources = set(Reading.objects.values_list("source", flat=True))
-        assert Source.READER in sources and len(sources & {Source.PORTAL, Source.PHONE, Source.EMAIL, Source.OFFICE}) >= 2
+        assert (
+            Source.READER in sources
+            and len(sources & {Source.PORTAL, Source.PHONE, Source.EMAIL, Source.OFFICE}) >= 2
+        )
         held = Reading.objects.filter(status=Status.HELD)
         assert held.count() >= 2 and all(r.reason_code == "implausible" for r in held)
         assert not Reading.objects.filter(status=Status.REFUSED).exists()
         assert not InvoiceMeterReading.objects.filter(new_reading__status=Status.HELD).exists()
         # every accepted reading is billed, except the last one of a few points (work for `ebok bill`)
-        billed_ids = set(InvoiceMeterReading.objects.exclude(new_reading=None).values_list("new_reading_id", flat=True))
+        billed_ids = set(
+            InvoiceMeterReading.objects.exclude(new_reading=None).values_list("new_reading_id", flat=True)
+        )
         unbilled = Reading.objects.filter(status=Status.ACCEPTED).exclude(id__in=billed_ids)
         assert unbilled.exists()
         for reading in unbilled:
@@ -127,13 +149,16 @@ class TestASeededUtility:
             invoice = reading.billed_on.get().invoice
             assert invoice.issue_date == reading.date == invoice.period_end
             assert invoice.channel == "collector"
-        assert all(r.date <= END_DATE and is_working_day(r.date) for r in Reading.objects.filter(source=Source.READER))
-
+        assert all(
+            r.date <= END_DATE and is_working_day(r.date)
+            for r in Reading.objects.filter(source=Source.READER)
+        )
 
     def test_invoices_are_numbered_gap_free_per_year_in_the_order_of_issue(self, seeded):
         by_year = defaultdict(list)
         for kind, year, sequence, number, issue_date in Invoice.objects.values_list(
-                "kind", "year", "sequence", "number", "issue_date").order_by("kind", "year", "sequence"):
+            "kind", "year", "sequence", "number", "issue_date"
+        ).order_by("kind", "year", "sequence"):
             assert number == f"FV/{year}/{sequence:06d}" and issue_date.year == year
             by_year[(kind, year)].append((sequence, issue_date))
         assert set(by_year) == {(InvoiceKind.INVOICE, y) for y in (2024, 2025, 2026)}
@@ -148,11 +173,12 @@ class TestASeededUtility:
                 assert periods[0][0] == point.billed_until + dt.timedelta(days=1)
         assert Invoice.objects.aggregate(s=Sum("total_gross"))["s"] == seeded.total_billed
 
-
     def test_balances_are_consistent_and_some_customers_owe_or_have_credit(self, seeded):
         overdue = credit = 0
         for customer in Customer.objects.all():
-            ledger = LedgerEntry.objects.filter(customer=customer).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+            ledger = LedgerEntry.objects.filter(customer=customer).aggregate(s=Sum("amount"))["s"] or Decimal(
+                "0"
+            )
             settlement = settlement_for_customer(customer)
             assert ledger == settlement.open_total - settlement.credit == balance_for_customer(customer)
             overdue += settlement.overdue_total(END_DATE) > 0
@@ -161,17 +187,24 @@ class TestASeededUtility:
         assert credit >= 1, "overpayers"
         assert LedgerEntry.objects.filter(kind=EntryKind.OPENING).exists()
         payments = Payment.objects.all()
-        assert payments.filter(invoice__isnull=False).exists() and payments.filter(invoice__isnull=True).exists()
+        assert (
+            payments.filter(invoice__isnull=False).exists() and payments.filter(invoice__isnull=True).exists()
+        )
         assert all(START < p.received_on <= END_DATE and p.customer_id for p in payments)
         assert Payment.objects.aggregate(s=Sum("amount"))["s"] == seeded.total_paid
-
 
     def test_timestamps_come_from_the_simulated_clock(self, seeded):
         """Nothing is stamped with the wall clock: every moment lies inside the simulated history."""
         low = dt.datetime(2024, 11, 14, tzinfo=dt.UTC)
         high = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
-        for model, field in ((AuditEntry, "at"), (Invoice, "issued_at"), (Reading, "created_at"),
-                             (Payment, "created_at"), (Customer, "created_at"), (LedgerEntry, "created_at")):
+        for model, field in (
+            (AuditEntry, "at"),
+            (Invoice, "issued_at"),
+            (Reading, "created_at"),
+            (Payment, "created_at"),
+            (Customer, "created_at"),
+            (LedgerEntry, "created_at"),
+        ):
             assert not model.objects.exclude(**{f"{field}__range": (low, high)}).exists(), model.__name__
         assert AuditEntry.objects.filter(action="invoice.issued").count() == Invoice.objects.count()
 
@@ -181,13 +214,24 @@ def test_the_same_seed_writes_the_same_rows(db):
         with transaction.atomic():
             seed_utility(customers=8, years=1, seed=11)
             rows = [
-                list(Invoice.objects.order_by("number").values_list(
-                    "number", "customer__code", "issue_date", "issued_at", "total_gross", "balance_before")),
-                list(Reading.objects.order_by("created_at", "meter__serial_number").values_list(
-                    "meter__serial_number", "date", "value", "source", "status", "created_at")),
-                list(Payment.objects.order_by("created_at", "amount").values_list(
-                    "customer__code", "amount", "received_on", "title", "bank_reference", "created_at")),
-                list(AuditEntry.objects.order_by("at", "action", "data").values_list("at", "action", "channel")),
+                list(
+                    Invoice.objects.order_by("number").values_list(
+                        "number", "customer__code", "issue_date", "issued_at", "total_gross", "balance_before"
+                    )
+                ),
+                list(
+                    Reading.objects.order_by("created_at", "meter__serial_number").values_list(
+                        "meter__serial_number", "date", "value", "source", "status", "created_at"
+                    )
+                ),
+                list(
+                    Payment.objects.order_by("created_at", "amount").values_list(
+                        "customer__code", "amount", "received_on", "title", "bank_reference", "created_at"
+                    )
+                ),
+                list(
+                    AuditEntry.objects.order_by("at", "action", "data").values_list("at", "action", "channel")
+                ),
             ]
             transaction.set_rollback(True)
         return rows
@@ -258,22 +302,35 @@ def test_ensure_demo_users_does_not_touch_a_real_utility(db):
 def _ebok(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(EBOK_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="ebok.settings")
-    return subprocess.run([sys.executable, "-m", "ebok", *args], env=env, capture_output=True, text=True,
-                          check=True, timeout=1200)
+    return subprocess.run(
+        [sys.executable, "-m", "ebok", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1200,
+    )
 
 
 def _ebok_background(data_dir: Path, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(EBOK_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="ebok.settings")
-    return subprocess.Popen([sys.executable, "-m", "ebok", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ebok", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _table_digests(database: Path) -> dict[str, str]:
     """A digest of every row of every table (ids included), but not the migration timestamps."""
     digests = {}
     with sqlite3.connect(database) as con:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        tables = [
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
         for table in tables:
             if table in ("django_session", "sqlite_stat1"):
                 continue
@@ -293,19 +350,37 @@ def test_two_runs_with_the_same_seed_are_identical(tmp_path):
     for data_dir in dirs:
         data_dir.mkdir()
         _ebok(data_dir, "migrate", "-v0")
-    seeds = [_ebok_background(d, "seed", "--customers", "1000", "--years", "3", "--seed", "7", "--no-progress")
-             for d in dirs]
+    seeds = [
+        _ebok_background(d, "seed", "--customers", "1000", "--years", "3", "--seed", "7", "--no-progress")
+        for d in dirs
+    ]
     for process in seeds:
         stdout, stderr = process.communicate(timeout=1500)
         assert process.returncode == 0, stderr
         assert "customers      1000" in stdout
     dumps = []
     for data_dir in dirs:
-        _ebok(data_dir, "dumpdata", "--natural-foreign", "--exclude", "contenttypes", "--exclude",
-              "auth.permission", "--exclude", "sessions", "--exclude", "admin.logentry",
-              "--output", str(data_dir / "dump.json"))
-        dumps.append((hashlib.sha256((data_dir / "dump.json").read_bytes()).hexdigest(),
-                      _table_digests(data_dir / "ebok.sqlite3")))
+        _ebok(
+            data_dir,
+            "dumpdata",
+            "--natural-foreign",
+            "--exclude",
+            "contenttypes",
+            "--exclude",
+            "auth.permission",
+            "--exclude",
+            "sessions",
+            "--exclude",
+            "admin.logentry",
+            "--output",
+            str(data_dir / "dump.json"),
+        )
+        dumps.append(
+            (
+                hashlib.sha256((data_dir / "dump.json").read_bytes()).hexdigest(),
+                _table_digests(data_dir / "ebok.sqlite3"),
+            )
+        )
     (dump_one, tables_one), (dump_two, tables_two) = dumps
     differing = [t for t in tables_one if tables_one[t] != tables_two.get(t)]
     assert not differing, f"tables that differ between the runs: {differing}"

@@ -1,0 +1,191 @@
+"""`ebok bill --date YYYY-MM-DD`: invoice every accepted reading not yet invoiced up to that date.
+
+Safe to kill and run again: each invoice is issued in its own transaction by `invoice_issue`, which is
+idempotent, so a rerun picks up exactly where the killed run left off. Safe to run in several processes at
+once: a point whose row another process has locked (it is invoicing it right now) is skipped rather than
+waited for, and looked at again once the pass is over.
+
+The summary counts every candidate point once: issued (by this run); already issued (the invoice existed
+when this run got to the point); taken by another process (it held the point, and had issued the invoice or
+was still at it when this run looked again); skipped, per BillingError code (nothing written; the reason
+is for staff to resolve); failed (an unexpected error: reported, the run goes on, and exits non-zero).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from tqdm import tqdm
+
+from ebok.billing.messages import BillingError
+from ebok.billing.models import Invoice, InvoiceKind
+from ebok.billing.selectors import points_to_bill
+from ebok.billing.services import invoice_issue
+from ebok.common.actor import CLI
+from ebok.company.selectors import company_or_none
+from ebok.metering.models import ServicePoint
+
+DEFAULT_CHUNK = 500
+DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+ISSUED = "issued"
+ALREADY_ISSUED = "already issued"
+TAKEN = "taken by another process"
+SKIPPED = "skipped"
+FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Tally:
+    outcomes: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)  # BillingError code → points
+    failed: Counter = field(default_factory=Counter)  # exception class → points
+
+
+def parse_date(value: str) -> dt.date:
+    if not DATE_FORMAT.fullmatch(value or ""):
+        raise CommandError(f"--date must be a date in the form YYYY-MM-DD (e.g. 2025-06-30), not {value!r}.")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(f"--date {value!r} is not a valid date: {error}.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Issue invoices for every accepted reading not yet invoiced up to --date. "
+        "Safe to rerun after an interruption and safe to run in several processes at once."
+    )
+    requires_migrations_checks = True
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", required=True, help="bill readings dated up to this day (YYYY-MM-DD)")
+        parser.add_argument(
+            "--chunk",
+            default=str(DEFAULT_CHUNK),
+            help=f"service points fetched per query (default {DEFAULT_CHUNK})",
+        )
+
+    def handle(self, *args, **options) -> None:
+        up_to = parse_date(options["date"])
+        chunk = self._parse_chunk(options["chunk"])
+        if company_or_none() is None:
+            raise CommandError(
+                "The utility is not set up yet (no company data): run `ebok demo` or use the admin."
+            )
+        self.verbosity = options["verbosity"]
+        started = time.monotonic()
+        tally = Tally()
+        total = points_to_bill(up_to).count()
+        self.stdout.write(f"Billing readings up to {up_to.isoformat()}: {total} service points to invoice.")
+        bar = tqdm(
+            total=total, unit="point", file=self.stderr._out, disable=self.verbosity == 0, dynamic_ncols=True
+        )
+        interrupted = False
+        try:
+            taken = self._first_pass(up_to, chunk, tally, bar)
+            # Points another process held: by now it has usually invoiced them (counted as taken by it); if
+            # it died half-way, its transaction was rolled back and we invoice them here.
+            for pk, bill_to in taken:
+                self._bill(pk, bill_to, tally, bar, recheck=True)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            bar.close()
+        self._summary(tally, time.monotonic() - started, interrupted=interrupted)
+        if interrupted:
+            raise CommandError(
+                "Interrupted; nothing half-done was kept. Run the same command again to finish."
+            )
+        if tally.failed:
+            raise CommandError(
+                f"{sum(tally.failed.values())} service points failed with an unexpected error "
+                "(see above); the others were billed. Fix the cause and run the command again."
+            )
+
+    def _parse_chunk(self, value: str) -> int:
+        try:
+            chunk = int(value)
+        except (TypeError, ValueError):
+            chunk = 0
+        if chunk < 1:
+            raise CommandError(f"--chunk must be a whole number of at least 1, not {value!r}.")
+        return chunk
+
+    def _first_pass(self, up_to: dt.date, chunk: int, tally: Tally, bar: tqdm) -> list[tuple[int, dt.date]]:
+        """Walk the candidates in id order, one chunk per query; return the points other processes held."""
+        taken: list[tuple[int, dt.date]] = []
+        last_pk = 0
+        while True:
+            # Asked afresh per chunk: points that another process invoiced meanwhile drop out by themselves.
+            rows = list(points_to_bill(up_to).filter(pk__gt=last_pk).values_list("pk", "bill_to")[:chunk])
+            if not rows:
+                return taken
+            for pk, bill_to in rows:
+                if self._bill(pk, bill_to, tally, bar, recheck=False) == TAKEN:
+                    taken.append((pk, bill_to))
+            last_pk = rows[-1][0]
+
+    def _bill(self, pk: int, bill_to: dt.date, tally: Tally, bar: tqdm, *, recheck: bool) -> str:
+        try:
+            with transaction.atomic():
+                # Lock the point without waiting: a row that is locked is being invoiced by another process.
+                # (On SQLite this is a no-op; its IMMEDIATE transactions already let one writer in at a time.)
+                locked = list(
+                    ServicePoint.objects.select_for_update(skip_locked=True).filter(pk=pk).values_list("pk")
+                )
+                if not locked:
+                    outcome = TAKEN
+                elif Invoice.objects.filter(
+                    service_point_id=pk, kind=InvoiceKind.INVOICE, period_end=bill_to
+                ).exists():
+                    outcome = ALREADY_ISSUED  # invoice_issue would return it unchanged
+                else:
+                    invoice_issue(actor=CLI, service_point=ServicePoint(pk=pk), up_to=bill_to)
+                    outcome = ISSUED
+        except BillingError as error:
+            outcome = SKIPPED
+            tally.skipped[error.code] += 1
+            if self.verbosity >= 2:
+                bar.write(f"point {pk}: skipped ({error.code}): {error.message}", file=self.stderr._out)
+        except Exception as error:  # never stop the run for one point; report it and exit non-zero at the end
+            outcome = FAILED
+            tally.failed[type(error).__name__] += 1
+            bar.write(f"point {pk}: FAILED: {type(error).__name__}: {error}", file=self.stderr._out)
+            if self.verbosity >= 2:
+                bar.write(traceback.format_exc(), file=self.stderr._out)
+        if outcome == TAKEN and not recheck:
+            return outcome  # counted when it is looked at again after the pass
+        counted = TAKEN if recheck and outcome == ALREADY_ISSUED else outcome  # the other process issued it
+        tally.outcomes[counted] += 1
+        bar.update(1)
+        if bar.n % 50 == 0:
+            bar.set_postfix(
+                {"issued": tally.outcomes[ISSUED], "skipped": tally.outcomes[SKIPPED]}, refresh=False
+            )
+        return outcome
+
+    def _summary(self, tally: Tally, elapsed: float, *, interrupted: bool) -> None:
+        out = tally.outcomes
+        issued = out[ISSUED]
+        rate = f" ({issued / elapsed:.1f} invoices/s)" if issued and elapsed > 0 else ""
+        lines = [
+            "Interrupted." if interrupted else "Done.",
+            f"Issued: {issued}",
+            f"Already issued: {out[ALREADY_ISSUED]}",
+            f"Taken by another process: {out[TAKEN]}",
+            f"Skipped: {out[SKIPPED]}",
+        ]
+        lines += [f"  {code}: {count}" for code, count in sorted(tally.skipped.items())]
+        if tally.failed:
+            lines.append(f"Failed: {out[FAILED]}")
+            lines += [f"  {name}: {count}" for name, count in sorted(tally.failed.items())]
+        lines.append(f"Elapsed: {elapsed:.1f} s{rate}")
+        self.stdout.write("\n".join(lines))

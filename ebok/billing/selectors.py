@@ -1,0 +1,50 @@
+"""Reads for billing: which service points have accepted readings that are not invoiced yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from ebok.billing.models import Invoice, InvoiceKind
+from ebok.metering.models import MeterRole, ServicePoint
+from ebok.readings.models import Reading, Status
+
+
+def _billed_end() -> Coalesce:
+    """Per point (as an outer reference): the latest regular invoice's end, else the point's opening date.
+
+    The same rule as `ebok.billing.services.last_billed_end`, as an SQL expression.
+    """
+    last_end = (
+        Invoice.objects.filter(service_point=OuterRef("pk"), kind=InvoiceKind.INVOICE)
+        .order_by("-period_end")
+        .values("period_end")[:1]
+    )
+    return Coalesce(Subquery(last_end), F("billed_until"))
+
+
+def points_to_bill(up_to: dt.date) -> QuerySet[ServicePoint]:
+    """Service points with accepted readings dated after their last invoice and on or before `up_to`.
+
+    One query: each point is annotated with `billed_end` (the last day already invoiced) and `bill_to`, the
+    day its next invoice should end on: the latest such reading date of its main meters, or of any meter
+    when none of its main meters has one (a point with only additional meters; or a main reading that is
+    missing, which `invoice_issue` then reports as `missing_reading`). Held, refused and withdrawn
+    readings are not counted, nor readings after `up_to`. Ordered by id.
+    """
+    unbilled = Reading.objects.filter(
+        meter__service_point=OuterRef("pk"),
+        status=Status.ACCEPTED,
+        date__gt=OuterRef("billed_end"),
+        date__lte=up_to,
+    )
+    latest_main = unbilled.filter(meter__role=MeterRole.MAIN).order_by("-date").values("date")[:1]
+    latest_any = unbilled.order_by("-date").values("date")[:1]
+    return (
+        ServicePoint.objects.annotate(billed_end=_billed_end())
+        .filter(Exists(unbilled))
+        .annotate(bill_to=Coalesce(Subquery(latest_main), Subquery(latest_any)))
+        .order_by("pk")
+    )
