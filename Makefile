@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format lock clean sample-invoice
+.PHONY: install demo test lint format lock clean sample-invoice bench
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "EBOK needs Python 3.11 or newer"'
@@ -26,6 +26,10 @@ sample-invoice: install
 	$(BIN)/ebok demo --no-serve
 	$(BIN)/ebok invoice_pdf --first -o var/sample-invoice.pdf
 	$(BIN)/ebok invoice_pdf --first --receipt -o var/sample-receipt.pdf
+
+# Benchmarks (results and the machine they ran on: docs/performance.md).
+bench: install
+	$(BIN)/python bench/bench_pdf.py
 
 lint: install
 	$(BIN)/ruff check .

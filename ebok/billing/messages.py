@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 MESSAGES = {
-    "already_billed": N_("This address is already invoiced up to %(date)s."),
-    "missing_reading": N_("Meter %(serial)s has no accepted reading from %(date)s."),
-    "reading_held": N_("A reading from %(date)s is waiting for review by our staff; the invoice follows it."),
-    "no_tariff": N_("No tariff is in force on %(date)s for tariff group %(group)s."),
-    "nothing_to_correct": N_("The correction changes nothing on the invoice."),
-    "correct_later_invoice_first": N_(
+    "already_billed": gettext_noop("This address is already invoiced up to %(date)s."),
+    "missing_reading": gettext_noop("Meter %(serial)s has no accepted reading from %(date)s."),
+    "reading_held": gettext_noop(
+        "A reading from %(date)s is waiting for review by our staff; the invoice follows it."
+    ),
+    "no_tariff": gettext_noop("No tariff is in force on %(date)s for tariff group %(group)s."),
+    "nothing_to_correct": gettext_noop("The correction changes nothing on the invoice."),
+    "correct_later_invoice_first": gettext_noop(
         "Readings can only be corrected on the latest invoice of the address (%(number)s)."
     ),
-    "not_a_correctable_invoice": N_("Only an issued invoice can be corrected."),
-    "reason_required": N_("Give the reason for the correction."),
-    "invalid_consumption": N_("Meter %(serial)s: %(detail)s"),
+    "not_a_correctable_invoice": gettext_noop("Only an issued invoice can be corrected."),
+    "reason_required": gettext_noop("Give the reason for the correction."),
+    "invalid_consumption": gettext_noop("Meter %(serial)s: %(detail)s"),
 }
 
 
