@@ -32,7 +32,12 @@ class BillingError(Exception):
 
     @property
     def message(self) -> str:
-        return _(MESSAGES[self.code]) % self.params
+        params = dict(self.params)
+        if "reading_code" in params:  # a reading problem found while invoicing: the readings' own wording
+            from ebok.readings.messages import reason_message
+
+            params["detail"] = reason_message(params.pop("reading_code"), params)
+        return _(MESSAGES[self.code]) % params
 
     def __str__(self) -> str:
         return self.message

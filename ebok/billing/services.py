@@ -93,7 +93,9 @@ def _billed_state(meter: Meter) -> tuple[dt.date, Decimal] | None:
     return (row[0], row[1]) if row else None
 
 
-def _consumption(company: Company, meter: Meter, previous: Decimal, new: Decimal) -> Decimal:
+def _consumption(
+    company: Company, meter: Meter, previous: Decimal, new: Decimal, previous_date: dt.date | None = None
+) -> Decimal:
     try:
         return calc.meter_consumption(
             previous,
@@ -103,7 +105,15 @@ def _consumption(company: Company, meter: Meter, previous: Decimal, new: Decimal
             rollover_low=company.rollover_low,
         )
     except calc.ReadingError as error:
-        raise BillingError("invalid_consumption", serial=meter.serial_number, detail=str(error)) from None
+        raise BillingError(
+            "invalid_consumption",
+            serial=meter.serial_number,
+            reading_code=error.code,
+            value=str(new),
+            previous=str(previous),
+            date=previous_date.isoformat() if previous_date else "",
+            digits=meter.digits,
+        ) from None
 
 
 def _meter_periods(company: Company, point: ServicePoint, start: dt.date, end: dt.date) -> list[MeterPeriod]:
@@ -131,7 +141,7 @@ def _meter_periods(company: Company, point: ServicePoint, start: dt.date, end: d
                 new = (end, meter.installation_reading)
             else:
                 raise BillingError("missing_reading", serial=meter.serial_number, date=end.isoformat())
-        consumption = _consumption(company, meter, previous[1], new[1])
+        consumption = _consumption(company, meter, previous[1], new[1], previous[0])
         periods.append(MeterPeriod(meter, previous[0], previous[1], new[0], new[1], consumption, reading))
     return periods
 
@@ -537,7 +547,7 @@ def invoice_correct(
                 m.previous_value,
                 m.new_date,
                 new_value,
-                _consumption(company, m.meter, m.previous_value, new_value),
+                _consumption(company, m.meter, m.previous_value, new_value, m.previous_date),
                 reading,
             )
         )

@@ -274,3 +274,30 @@ def test_business_invoice_freezes_the_buyers_nip(tariff, today):
 
     assert invoice.buyer["nip"] == factories.VALID_NIP
     assert invoice.buyer["kind"] == "business"
+
+
+def test_a_reading_that_does_not_fit_the_meter_is_reported_in_the_customers_language(tariff, today):
+    from django.utils import translation
+
+    from ebok.readings.models import Reading, Status
+
+    point = factories.make_point(factories.make_customer(), tariff.group, opening_date=dt.date(2025, 2, 28))
+    meter = factories.make_meter(point, reading="500", serial="WM-LOW")
+    # a reading stored by an import or an earlier version, lower than the opening reading
+    Reading.objects.create(
+        meter=meter,
+        date=dt.date(2025, 3, 31),
+        value=D("400"),
+        source=Source.IMPORT,
+        status=Status.ACCEPTED,
+        created_at=dt.datetime(2025, 4, 1, tzinfo=dt.UTC),
+    )
+
+    with pytest.raises(BillingError) as error:
+        invoice_issue(actor=SYSTEM, service_point=point, up_to=dt.date(2025, 3, 31))
+
+    assert error.value.code == "invalid_consumption"
+    with translation.override("pl"):
+        assert "WM-LOW" in error.value.message and "niższy niż poprzedni" in error.value.message
+    with translation.override("en"):
+        assert "lower than the previous reading 500" in error.value.message
