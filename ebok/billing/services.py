@@ -14,6 +14,7 @@ On SQLite, IMMEDIATE transactions serialise writers and give the same guarantees
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -348,7 +349,24 @@ def _line_rows(invoice: Invoice, lines: list[calc.LineDraft], side: str) -> list
     return rows
 
 
-def _meter_rows(invoice: Invoice, meters: list[MeterPeriod], side: str) -> list[InvoiceMeterReading]:
+_COPIED_LINE_FIELDS = [
+    "position",
+    "kind",
+    "description",
+    "unit",
+    "quantity",
+    "unit_net_price",
+    "net",
+    "vat_rate",
+    "period_start",
+    "period_end",
+]
+
+
+def _meter_rows(
+    invoice: Invoice, meters: Sequence[MeterPeriod | InvoiceMeterReading], side: str
+) -> list[InvoiceMeterReading]:
+    """Frozen meter rows from computed periods or from the rows of an earlier document (same attributes)."""
     return [
         InvoiceMeterReading(
             invoice=invoice,
@@ -421,6 +439,16 @@ def _create_invoice(
         issued_by=actor.user,
     )
     invoice.save()
+    # Every issued document is a charge (or, for a correction, a difference) on the customer's ledger.
+    LedgerEntry.objects.create(
+        customer=customer,
+        kind=EntryKind.INVOICE if kind == InvoiceKind.INVOICE else EntryKind.CORRECTION,
+        amount=invoice.total_gross,
+        booked_on=issue_date,
+        due_date=invoice.due_date,
+        invoice=invoice,
+        created_at=invoice.issued_at,
+    )
     return invoice
 
 
@@ -462,15 +490,6 @@ def invoice_issue(
         )
         InvoiceLine.objects.bulk_create(_line_rows(invoice, draft.lines, LineSide.PLAIN))
     InvoiceMeterReading.objects.bulk_create(_meter_rows(invoice, draft.meters, LineSide.PLAIN))
-    LedgerEntry.objects.create(
-        customer=point.customer,
-        kind=EntryKind.INVOICE,
-        amount=invoice.total_gross,
-        booked_on=issue_date,
-        due_date=invoice.due_date,
-        invoice=invoice,
-        created_at=invoice.issued_at,
-    )
     audit_log(
         actor=actor,
         action="invoice.issued",
@@ -577,42 +596,17 @@ def invoice_correct(
             corrects=original,
             reason=reason.strip(),
         )
+        # The lines in force before, copied as they were printed (texts included).
         before_rows = [
             InvoiceLine(
-                invoice=correction,
-                side=LineSide.BEFORE,
-                position=line.position,
-                kind=line.kind,
-                description=line.description,
-                unit=line.unit,
-                quantity=line.quantity,
-                unit_net_price=line.unit_net_price,
-                net=line.net,
-                vat_rate=line.vat_rate,
-                period_start=line.period_start,
-                period_end=line.period_end,
+                invoice=correction, side=LineSide.BEFORE, **{f: getattr(line, f) for f in _COPIED_LINE_FIELDS}
             )
             for line in before_lines
         ]
         InvoiceLine.objects.bulk_create(before_rows + _line_rows(correction, draft.lines, LineSide.AFTER))
-    before_meter_rows = [
-        MeterPeriod(
-            m.meter, m.previous_date, m.previous_value, m.new_date, m.new_value, m.consumption, m.new_reading
-        )
-        for m in before_meters
-    ]
     InvoiceMeterReading.objects.bulk_create(
-        _meter_rows(correction, before_meter_rows, LineSide.BEFORE)
+        _meter_rows(correction, before_meters, LineSide.BEFORE)
         + _meter_rows(correction, after_meters, LineSide.AFTER)
-    )
-    LedgerEntry.objects.create(
-        customer=point.customer,
-        kind=EntryKind.CORRECTION,
-        amount=correction.total_gross,
-        booked_on=correction.issue_date,
-        due_date=correction.due_date,
-        invoice=correction,
-        created_at=correction.issued_at,
     )
     audit_log(
         actor=actor,
