@@ -7,17 +7,16 @@ on each of its rows. A row without a meter serial number is a flat-rate point.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ebok.common.actor import Actor
+from ebok.common.parsing import csv_rows, parse_date, parse_decimal
 from ebok.customers.models import Customer
 from ebok.customers.services import customer_create
 from ebok.metering.models import Meter, MeterRole, ServicePoint
@@ -120,25 +119,20 @@ def _date(row: dict, column: str, required: bool = False) -> dt.date | None:
         if required:
             raise _RowError(column, "required")
         return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date, no time zone
-        except ValueError:
-            continue
-    raise _RowError(column, f"not a date: {value!r} (use YYYY-MM-DD or DD.MM.YYYY)")
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise _RowError(column, f"not a date: {value!r} (use YYYY-MM-DD or DD.MM.YYYY)") from None
 
 
 def _decimal(row: dict, column: str) -> Decimal | None:
-    value = row.get(column, "").strip().replace(" ", "").replace(",", ".")
+    value = row.get(column, "").strip()
     if not value:
         return None
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise _RowError(column, f"not a number: {row[column]!r}") from None
-    if not number.is_finite():
-        raise _RowError(column, f"not a number: {row[column]!r}")
-    return number
+        return parse_decimal(value)
+    except ValueError:
+        raise _RowError(column, f"not a number: {value!r}") from None
 
 
 def _bool(row: dict, column: str, default: bool) -> bool:
@@ -165,12 +159,7 @@ def _first_error(error: ValidationError) -> tuple[str, str]:
 
 
 def read_rows(stream: IO[str]) -> tuple[list[str], list[dict]]:
-    text = stream.read()
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv_rows(stream.read())
     return list(reader.fieldnames or []), list(reader)
 
 

@@ -8,18 +8,17 @@ reference, so importing the same statement twice changes nothing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import mt940
 from django.db import transaction
 
 from ebok.common.actor import Actor
+from ebok.common.parsing import csv_rows, parse_date, parse_decimal
 from ebok.customers.models import Customer
 from ebok.payments.models import Payment
 from ebok.payments.services import find_invoice_in_title, payment_record
@@ -170,34 +169,22 @@ CSV_COLUMNS = [
 ]
 
 
-def _csv_date(value: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(value.strip(), fmt).date()  # noqa: DTZ007 - a calendar date
-        except ValueError:
-            continue
-    raise ValueError(value)
-
-
 def parse_csv(text: str) -> list[StatementLine]:
-    sample = text[:4096]
-    reader = csv.DictReader(
-        io.StringIO(text), delimiter=";" if sample.count(";") > sample.count(",") else ","
-    )
+    reader = csv_rows(text)
     missing = {"date", "amount", "title"} - set(reader.fieldnames or [])
     if missing:
         raise StatementError(1, f"missing columns: {', '.join(sorted(missing))}")
     lines = []
     for number, row in enumerate(reader, start=2):
         try:
-            booked_on = _csv_date(row["date"] or "")
+            booked_on = parse_date(row["date"] or "")
         except ValueError:
             raise StatementError(number, f"not a date: {row['date']!r}") from None
         try:
-            amount = Decimal((row["amount"] or "").strip().replace(" ", "").replace(",", "."))
-        except InvalidOperation:
+            amount = parse_decimal(row["amount"] or "")
+        except ValueError:
             raise StatementError(number, f"not an amount: {row['amount']!r}") from None
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        if amount != amount.quantize(Decimal("0.01")):
             raise StatementError(number, f"not an amount in grosze: {row['amount']!r}")
         raw = "|".join((row.get(c) or "").strip() for c in CSV_COLUMNS)
         reference = (row.get("reference") or "").strip() or hashlib.sha256(raw.encode()).hexdigest()[:32]

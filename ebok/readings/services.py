@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -17,6 +17,7 @@ from ebok.audit.services import audit_log
 from ebok.billing.calc import ReadingError, meter_consumption
 from ebok.common import clock
 from ebok.common.actor import Actor
+from ebok.common.parsing import parse_decimal
 from ebok.company.models import Company
 from ebok.company.selectors import company as get_company
 from ebok.metering.models import Meter, MeterRole, ServicePoint
@@ -48,14 +49,10 @@ class Previous:
 
 def parse_reading_value(raw: str | Decimal | int, *, digits: int) -> Decimal:
     """Turn what a person typed ("1 234,5") into a Decimal with at most 3 places, or raise ReadingInputError."""
-    if isinstance(raw, Decimal | int):
-        value = Decimal(raw)
-    else:
-        text = str(raw).strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ReadingInputError("not_a_number") from None
+    try:
+        value = parse_decimal(raw) if isinstance(raw, str) else Decimal(raw)
+    except ValueError:
+        raise ReadingInputError("not_a_number") from None
     if not value.is_finite():
         raise ReadingInputError("not_a_number")
     if value < 0:
