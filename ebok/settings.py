@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ebok.portal.context.site",
             ],
         },
     },
@@ -148,8 +149,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/login/"
-SESSION_COOKIE_AGE = env_int("EBOK_SESSION_SECONDS", 60 * 60 * 8, minimum=300)
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:dashboard"
+LOGOUT_REDIRECT_URL = "portal:home"
+# Idle timeout: the session lasts this long after the last request (each request renews it).
+SESSION_COOKIE_AGE = env_int("EBOK_SESSION_IDLE_SECONDS", 30 * 60, minimum=300)
+SESSION_SAVE_EVERY_REQUEST = True
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # links in password-reset and e-mail confirmation messages
 
 # --- Languages and time ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "pl"
@@ -167,6 +173,8 @@ MEDIA_URL = "/media/"
 
 # --- E-mail ---------------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("EBOK_FROM_EMAIL", "ebok@localhost")
+# The portal's public address, for links in e-mails (confirmation, password reset).
+EBOK_SITE_URL = env_str("EBOK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 EMAIL_HOST = env_str("EBOK_EMAIL_HOST")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

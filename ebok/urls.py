@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("staff/", include("ebok.backoffice.urls")),
     path("", include("ebok.portal.urls")),
 ]

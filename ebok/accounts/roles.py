@@ -38,6 +38,8 @@ _CLERK = [
     ("notifications", "add_consentevent"),
     ("accounts", "change_customeraccess"),
     ("accounts", "add_customeraccess"),
+    ("accounts", "decide_registration"),
+    ("customers", "change_changerequest"),
 ]
 _READER = [
     ("metering", "view_servicepoint"),

@@ -18,7 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from ebok.accounts.models import CustomerAccess
+from ebok.accounts.selectors import customers_for_user
 from ebok.api import schemas as s
 from ebok.api.auth import AUTH, actor, require, require_object
 from ebok.billing.documents import render_invoice_pdf, render_receipt_pdf
@@ -565,8 +565,7 @@ me = Router(tags=["customer"])
 
 def my_customers(request: HttpRequest) -> QuerySet[Customer]:
     """The customer records the caller may see: the ownership check of every /me endpoint."""
-    ids = CustomerAccess.objects.filter(user=request.user).values("customer_id")
-    return Customer.objects.filter(pk__in=ids).order_by("code")
+    return customers_for_user(request.user)
 
 
 @me.get("", response={200: s.MeOut, **ERRORS})

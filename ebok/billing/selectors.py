@@ -8,6 +8,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from ebok.billing.models import Invoice, InvoiceKind
+from ebok.customers.models import Customer
 from ebok.metering.models import MeterRole, ServicePoint
 from ebok.readings.models import Reading, Status
 
@@ -47,4 +48,13 @@ def points_to_bill(up_to: dt.date) -> QuerySet[ServicePoint]:
         .filter(Exists(unbilled))
         .annotate(bill_to=Coalesce(Subquery(latest_main), Subquery(latest_any)))
         .order_by("pk")
+    )
+
+
+def invoices_for_customer(customer: Customer | int) -> QuerySet[Invoice]:
+    """A customer's invoices and corrections, newest first (the ownership check of the portal's invoices)."""
+    return (
+        Invoice.objects.filter(customer=customer)
+        .select_related("corrects", "service_point")
+        .order_by("-issue_date", "-id")
     )

@@ -314,7 +314,7 @@ def _point(point: ServicePoint) -> dict:
     }
 
 
-def _describe(kind: str, start: dt.date, end: dt.date) -> tuple[str, str]:
+def describe_line(kind: str, start: dt.date, end: dt.date) -> tuple[str, str]:
     """Line description and unit in the active language (the customer's, at issue time)."""
     names = {
         LineKind.WATER: _("Water supply"),
@@ -329,7 +329,7 @@ def _describe(kind: str, start: dt.date, end: dt.date) -> tuple[str, str]:
 def _line_rows(invoice: Invoice, lines: list[calc.LineDraft], side: str) -> list[InvoiceLine]:
     rows = []
     for position, line in enumerate(lines, start=1):
-        description, unit = _describe(line.kind, line.period_start, line.period_end)
+        description, unit = describe_line(line.kind, line.period_start, line.period_end)
         rows.append(
             InvoiceLine(
                 invoice=invoice,

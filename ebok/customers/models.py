@@ -82,3 +82,42 @@ class Customer(models.Model):
             errors["bank_account"] = _("This account number has wrong check digits.")
         if errors:
             raise ValidationError(errors)
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for staff")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+# The customer data a customer may ask to change from the portal (staff apply it after checking).
+CHANGEABLE_FIELDS = ("name", "street", "postal_code", "city", "email", "phone")
+
+
+class ChangeRequest(models.Model):
+    """A customer's request to correct the data the utility holds; staff approve or reject it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="change_requests")
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changes = models.JSONField(default=dict, blank=True)  # {field: new value}, fields from CHANGEABLE_FIELDS
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(max_length=10, choices=ChangeRequestStatus.choices, default="pending")
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ChangeRequestStatus.values), name="change_request_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.status} {self.created_at:%Y-%m-%d}"

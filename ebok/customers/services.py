@@ -9,7 +9,7 @@ from ebok.common import clock
 from ebok.common.actor import Actor
 from ebok.common.nrb import individual_account
 from ebok.company.selectors import company
-from ebok.customers.models import Customer, CustomerKind
+from ebok.customers.models import CHANGEABLE_FIELDS, ChangeRequest, Customer, CustomerKind
 
 
 @transaction.atomic
@@ -54,3 +54,35 @@ def customer_create(
         data={"code": code, "name": customer.name},
     )
     return customer
+
+
+@transaction.atomic
+def change_request_create(
+    *, actor: Actor, customer: Customer, changes: dict[str, str], message: str = ""
+) -> ChangeRequest:
+    """A customer asks to correct their data; only fields that really differ are kept. Staff decide."""
+    unknown = set(changes) - set(CHANGEABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"these fields can't be changed by request: {sorted(unknown)}")
+    differing = {
+        field: value.strip()
+        for field, value in changes.items()
+        if value.strip() and value.strip() != getattr(customer, field)
+    }
+    if not differing and not message.strip():
+        raise ValueError("nothing to change")
+    request = ChangeRequest.objects.create(
+        customer=customer,
+        requested_by=actor.user,
+        changes=differing,
+        message=message.strip(),
+        created_at=clock.now(),
+    )
+    audit_log(
+        actor=actor,
+        action="customer.change_requested",
+        obj=request,
+        customer_id=customer.pk,
+        data={"changes": differing, "message": request.message},
+    )
+    return request

@@ -44,3 +44,25 @@ def reason_message(code: str, params: dict[str, Any] | None = None) -> str:
     if template is None:
         return code
     return _(template) % (params or {})
+
+
+# For a sender without an account (the website form): no dates, values or figures of the customer's meter.
+PUBLIC_MESSAGES = {
+    "date_already_read": gettext_noop(
+        "This meter already has a reading from today. Call the office to change it."
+    ),
+    "lower_than_previous": gettext_noop(
+        "The reading is lower than the previous reading of this meter. Please check the black digits on the meter."
+    ),
+    "implausible": gettext_noop(
+        "The reading is much higher than usual for this address. Our staff will check it before the invoice "
+        "is issued."
+    ),
+}
+
+
+def public_reason_message(code: str) -> str:
+    """The reason in words that reveal nothing about the customer's earlier readings."""
+    if code in PUBLIC_MESSAGES:
+        return _(PUBLIC_MESSAGES[code])
+    return reason_message(code, {"serial": "", "digits": "", "date": "", "value": "", "previous": ""})

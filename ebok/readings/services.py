@@ -17,6 +17,7 @@ from ebok.audit.services import audit_log
 from ebok.billing.calc import ReadingError, meter_consumption
 from ebok.common import clock
 from ebok.common.actor import Actor
+from ebok.common.images import clean_photo
 from ebok.common.parsing import parse_decimal
 from ebok.company.models import Company
 from ebok.company.selectors import company as get_company
@@ -314,3 +315,21 @@ def _hold_if_garden_exceeds_main(actor: Actor, readings: list[Reading], meters: 
                 customer_id=meters[reading.meter_id].service_point.customer_id,
                 data={"reason": "additional_exceeds_main"},
             )
+
+
+@transaction.atomic
+def reading_attach_photo(*, actor: Actor, reading: Reading, photo) -> Reading:
+    """Attach a photo of the meter to a reading waiting for review (the photo is re-encoded first)."""
+    reading = Reading.objects.select_for_update().select_related("meter__service_point").get(pk=reading.pk)
+    if reading.status != Status.HELD:
+        raise ValueError("only a reading waiting for review takes a photo")
+    reading.photo = clean_photo(photo)
+    reading.save(update_fields=["photo"])
+    audit_log(
+        actor=actor,
+        action="reading.photo_attached",
+        obj=reading,
+        customer_id=reading.meter.service_point.customer_id,
+        data={"file": reading.photo.name},
+    )
+    return reading

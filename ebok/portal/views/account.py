@@ -1,0 +1,103 @@
+"""Registration, e-mail confirmation, login, the account's status, and password reset and change."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from ebok.accounts.models import Registration, User
+from ebok.accounts.services import email_confirmation_token, registration_confirm_email, registration_create
+from ebok.accounts.throttle import Throttled, throttle_check, throttle_hit
+from ebok.portal.access import attach_customers, client_ip, portal_actor
+from ebok.portal.forms import PortalLoginForm, RegistrationForm, throttled_message
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portal:account")
+    form = RegistrationForm(request.POST or None, ip=client_ip(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        registration_create(
+            actor=portal_actor(request),
+            email=data["email"],
+            password=data["password1"],
+            customer_code=data["customer_code"],
+            invoice_number=data["invoice_number"],
+            customer=form.customer,
+            language=get_language() or "pl",
+        )
+        return redirect("portal:register_sent")
+    return render(request, "portal/account/register.html", {"form": form, "nav": "register"})
+
+
+def register_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/account/register_sent.html", {"nav": "register"})
+
+
+def confirm_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user = User.objects.select_related("registration").get(pk=force_str(urlsafe_base64_decode(uidb64)))
+        registration = user.registration
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist, Registration.DoesNotExist):
+        user = registration = None
+    if registration is not None and registration.status != "email":
+        # Already confirmed (a second click, or a mail scanner that opened the link first): not an error.
+        return render(request, "portal/account/confirmed.html", {"registration": registration})
+    if user is None or not email_confirmation_token.check_token(user, token):
+        return render(request, "portal/account/confirm_failed.html", status=400)
+    registration = registration_confirm_email(actor=portal_actor(request), user=user)
+    return render(request, "portal/account/confirmed.html", {"registration": registration})
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "portal/account/login.html"
+    authentication_form = PortalLoginForm
+    redirect_authenticated_user = True
+    extra_context = {"nav": "login"}
+
+
+@login_required
+def account_status(request: HttpRequest) -> HttpResponse:
+    """The person's account: registration status while waiting, links to settings once active."""
+    registration = Registration.objects.filter(user=request.user).first()
+    attach_customers(request)
+    return render(request, "portal/account/status.html", {"registration": registration, "nav": "account"})
+
+
+class PortalPasswordResetView(auth_views.PasswordResetView):
+    """Always answers "if the address has an account, we sent a link" (no account enumeration)."""
+
+    template_name = "portal/account/password_reset.html"
+    email_template_name = "portal/account/password_reset_email.txt"
+    subject_template_name = "portal/account/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:password_reset_done")
+
+    def form_valid(self, form):
+        ip = client_ip(self.request)
+        try:
+            throttle_check("password_reset_ip", ip)
+        except Throttled as error:
+            form.add_error(None, throttled_message(error))
+            return self.form_invalid(form)
+        throttle_hit("password_reset_ip", ip)
+        return super().form_valid(form)
+
+
+class PortalPasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "portal/account/password_change.html"
+    success_url = reverse_lazy("portal:account")
+    extra_context = {"nav": "account", "title": gettext_lazy("Change password")}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response

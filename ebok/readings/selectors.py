@@ -1,0 +1,87 @@
+"""Reads of meters and readings for the customer's pages: last readings, history and consumption."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from ebok.billing.calc import ReadingError, meter_consumption
+from ebok.common import clock
+from ebok.company.models import Company
+from ebok.customers.models import Customer
+from ebok.metering.models import Meter, MeterRole, ServicePoint
+from ebok.readings.models import Reading, Status
+
+
+def meters_with_last_reading(meters: QuerySet[Meter]) -> QuerySet[Meter]:
+    """Meters annotated with `last_date` and `last_value`: the latest accepted reading (None if none yet)."""
+    latest = Reading.objects.filter(meter=OuterRef("pk"), status=Status.ACCEPTED).order_by("-date", "-id")
+    return meters.annotate(
+        last_date=Subquery(latest.values("date")[:1]), last_value=Subquery(latest.values("value")[:1])
+    )
+
+
+def points_for_customer(customer: Customer | int) -> QuerySet[ServicePoint]:
+    """The customer's service points with their meters in use (each with its last reading) in `active_meters`."""
+    active = meters_with_last_reading(Meter.objects.filter(removed_on__isnull=True)).order_by("role", "id")
+    return (
+        ServicePoint.objects.filter(customer=customer)
+        .prefetch_related(Prefetch("meters", queryset=active, to_attr="active_meters"))
+        .order_by("id")
+    )
+
+
+def readings_for_point(point: ServicePoint) -> QuerySet[Reading]:
+    return Reading.objects.filter(meter__service_point=point).select_related("meter").order_by("-date", "-id")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumptionPeriod:
+    meter: str
+    start: dt.date
+    end: dt.date
+    m3: Decimal
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def per_day(self) -> Decimal:
+        return (self.m3 / self.days).quantize(Decimal("0.001")) if self.days else Decimal(0)
+
+
+def consumption_history(point: ServicePoint, *, company: Company, years: int = 5) -> list[ConsumptionPeriod]:
+    """Water used between consecutive accepted readings of the point's main meters, oldest first."""
+    since = clock.today() - dt.timedelta(days=365 * years)
+    meters = {m.pk: m for m in Meter.objects.filter(service_point=point, role=MeterRole.MAIN)}
+    previous: dict[int, tuple[dt.date, Decimal]] = {
+        pk: (m.installed_on, m.installation_reading) for pk, m in meters.items()
+    }
+    periods = []
+    readings = (
+        Reading.objects.filter(meter__in=list(meters), status=Status.ACCEPTED)
+        .order_by("date", "id")
+        .values_list("meter_id", "date", "value")
+    )
+    for meter_id, date, value in readings:
+        start, start_value = previous[meter_id]
+        previous[meter_id] = (date, value)
+        if date <= start or date < since:
+            continue
+        meter = meters[meter_id]
+        try:
+            m3 = meter_consumption(
+                start_value,
+                value,
+                digits=meter.digits,
+                rollover_high=company.rollover_high,
+                rollover_low=company.rollover_low,
+            )
+        except ReadingError:
+            continue
+        periods.append(ConsumptionPeriod(meter.serial_number, start, date, m3))
+    return sorted(periods, key=lambda p: (p.end, p.meter))
