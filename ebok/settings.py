@@ -138,6 +138,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["ebok.accounts.backends.EmailOrUsernameBackend"]
 
 # --- Authentication -------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

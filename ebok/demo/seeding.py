@@ -40,7 +40,7 @@ from stdnum.pl import nip as stdnum_nip
 from stdnum.pl import pesel as stdnum_pesel
 from tqdm import tqdm
 
-from ebok.accounts.models import CustomerAccess, Role, User
+from ebok.accounts.models import CustomerAccess, Registration, RegistrationStatus, Role, User
 from ebok.billing.models import Invoice, InvoiceKind
 from ebok.billing.services import invoice_issue
 from ebok.common import clock
@@ -1386,7 +1386,34 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
                     CustomerAccess.objects.create(user=user, customer=customer, granted_at=clock.now())
                 label = f"{label}: {customer.code} {customer.name}"
             logins.append((label, username, shown))
+        _ensure_demo_registrations()
     return logins
+
+
+def _ensure_demo_registrations() -> None:
+    """Two sign-ups waiting in the staff's activation queue (one matched, one not; one waiting over 24 h)."""
+    if Registration.objects.exists():
+        return
+    taken = CustomerAccess.objects.values("customer_id")
+    invoices = Invoice.objects.filter(kind=InvoiceKind.INVOICE).exclude(customer__in=taken).order_by("id")
+    invoice = invoices.select_related("customer").first()
+    if invoice is None:
+        return
+    now = clock.now()
+    for email, code, number, customer, hours in (
+        (f"nowy.klient@{DEMO_DOMAIN}", invoice.customer.code, invoice.number, invoice.customer, 30),
+        (f"bez.faktury@{DEMO_DOMAIN}", "999999", "FV/2020/1", None, 3),
+    ):
+        user = User.objects.create_user(username=email, email=email, password=None)
+        Registration.objects.create(
+            user=user,
+            customer_code=code,
+            invoice_number=number,
+            customer=customer,
+            status=RegistrationStatus.PENDING,
+            created_at=now - dt.timedelta(hours=hours, minutes=5),
+            email_confirmed_at=now - dt.timedelta(hours=hours),
+        )
 
 
 def database_totals() -> dict[str, int]:

@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Sum
 from stdnum.pl import nip as stdnum_nip
 from stdnum.pl import pesel as stdnum_pesel
 
-from ebok.accounts.models import CustomerAccess, Role, User
+from ebok.accounts.models import CustomerAccess, Registration, Role, User
 from ebok.audit.models import AuditEntry
 from ebok.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceMeterReading, LineKind
 from ebok.common.nrb import is_valid_nrb
@@ -286,7 +286,9 @@ def test_ensure_demo_users_creates_a_customer_and_one_user_per_role(db, capsys):
         assert staff.is_superuser == (role == Role.ADMIN)
     # idempotent: a second run creates nothing and prints the same logins
     assert ensure_demo_users() == logins
-    assert User.objects.count() == 5 and CustomerAccess.objects.count() == 1
+    # …besides the two sign-ups it leaves waiting in the staff's activation queue
+    assert User.objects.count() == 5 + 2 and CustomerAccess.objects.count() == 1
+    assert Registration.objects.filter(status="pending").count() == 2
 
 
 def test_ensure_demo_users_does_not_touch_a_real_utility(db):

@@ -44,14 +44,14 @@ def register_sent(request: HttpRequest) -> HttpResponse:
 
 
 def confirm_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """A valid link confirms the address and shows the account's status. Any other link (wrong, expired, or
+    already used: the token stops working once the address is confirmed) gets one neutral page that says
+    nothing about the account, so stepping through user ids reveals nothing."""
     try:
         user = User.objects.select_related("registration").get(pk=force_str(urlsafe_base64_decode(uidb64)))
-        registration = user.registration
+        user.registration  # noqa: B018 - a user without a registration has nothing to confirm
     except (ValueError, TypeError, OverflowError, User.DoesNotExist, Registration.DoesNotExist):
-        user = registration = None
-    if registration is not None and registration.status != "email":
-        # Already confirmed (a second click, or a mail scanner that opened the link first): not an error.
-        return render(request, "portal/account/confirmed.html", {"registration": registration})
+        user = None
     if user is None or not email_confirmation_token.check_token(user, token):
         return render(request, "portal/account/confirm_failed.html", status=400)
     registration = registration_confirm_email(actor=portal_actor(request), user=user)

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             "",
             rule,
             f"  EBOK demo – {totals['customers']} customers, {totals['invoices']} invoices (fictitious data)",
-            f"  Open {url}   (staff admin: {url}admin/)",
+            f"  Portal: {url}   Staff: {url}staff/   API: {url}api/v1/docs   (emergency admin: {url}admin/)",
             "",
             f"  {'username':<{width}}  {'password':<20}  role",
         ]
