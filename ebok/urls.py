@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ebok.api.v1 import api
+from ebok.portal.views.account import set_language
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("staff/", include("ebok.backoffice.urls")),
     path("", include("ebok.portal.urls")),

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ebok.accounts.throttle import Throttled, throttle_check, throttle_hit, throttle_reset
 from ebok.customers.models import CHANGEABLE_FIELDS, Customer
@@ -34,22 +35,26 @@ class AccessibleForm:
 
 
 def throttled_message(error: Throttled) -> str:
-    return _("Too many attempts. Please wait %(minutes)d minutes and try again, or call our office.") % {
-        "minutes": error.minutes
-    }
+    return ngettext(
+        "Too many attempts. Please wait %(minutes)d minute and try again, or call our office.",
+        "Too many attempts. Please wait %(minutes)d minutes and try again, or call our office.",
+        error.minutes,
+    ) % {"minutes": error.minutes}
 
 
 class RegistrationForm(AccessibleForm, forms.Form):
     customer_code = forms.CharField(
         label=_("Customer code"),
         max_length=20,
-        help_text=_("6 digits, printed at the top of every invoice next to “Customer code”."),
+        help_text=_("6 digits, in the framed box labelled “Customer code” on every invoice."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     invoice_number = forms.CharField(
         label=_("Number of one of your invoices"),
         max_length=40,
-        help_text=_("For example FV/2025/000123, printed at the top of the invoice after “Invoice no.”."),
+        help_text=_(
+            "For example FV/2025/000123: in the top right corner of the invoice, under the words “VAT invoice”."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     email = forms.EmailField(

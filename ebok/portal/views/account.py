@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language as django_set_language
 
 from ebok.accounts.models import Registration, User
 from ebok.accounts.services import email_confirmation_token, registration_confirm_email, registration_create
@@ -63,6 +65,26 @@ class PortalLoginView(auth_views.LoginView):
     authentication_form = PortalLoginForm
     redirect_authenticated_user = True
     extra_context = {"nav": "login"}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        remember_language(self.request.user, get_language())
+        return response
+
+
+def remember_language(user: User, language: str | None) -> None:
+    """Messages to the person (e-mails) use the language they last used the portal in."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers the choice of a logged-in person."""
+    response = django_set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        remember_language(request.user, request.POST.get("language"))
+    return response
 
 
 @login_required

@@ -3,6 +3,8 @@ consents. Every object is looked up through `request.customer` (set by customer_
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +28,7 @@ from ebok.portal.forms import ChangeRequestForm, ConsentsForm
 from ebok.readings.selectors import consumption_history, points_for_customer, readings_for_point
 
 PAGE_SIZE = 20
+OBJECT_PAGE = re.compile(r"^/(invoices|points|readings)/[^/]+/")  # pages of one customer's object
 
 
 @customer_required
@@ -62,7 +65,7 @@ def switch_customer(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "portal:dashboard"
     # An object of the previous customer would be "not found" for the new one: go back to lists only.
-    if "/invoices/" in target or "/points/" in target or "/readings/" in target:
+    if OBJECT_PAGE.match(target):
         target = "portal:dashboard"
     return redirect(target)
 
