@@ -11,13 +11,15 @@ from django.urls import reverse
 from ebok.common.actor import Actor
 
 
-def staff_required(permission: str):
+def staff_required(permission: str | None):
+    """Staff only; with `permission` ("app.codename") also that permission (None: any staff member)."""
+
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("backoffice:login"))
-            if not request.user.is_staff or not request.user.has_perm(permission):
+            if not request.user.is_staff or (permission and not request.user.has_perm(permission)):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -1,7 +1,21 @@
+"""The staff's back-office at /staff/: each area of work has its own view module with its URL patterns."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ebok.backoffice import views
+from ebok.backoffice.views import (
+    activations,
+    audit,
+    customers,
+    debtors,
+    home,
+    invoices,
+    meters,
+    payments,
+    readings,
+    reports,
+    tariffs,
+)
 from ebok.portal.forms import PortalLoginForm
 
 app_name = "backoffice"
@@ -11,10 +25,11 @@ urlpatterns = [
         auth_views.LoginView.as_view(
             template_name="backoffice/login.html",
             authentication_form=PortalLoginForm,
-            next_page="backoffice:activations",
+            next_page="backoffice:home",
         ),
         name="login",
     ),
-    path("", views.activations, name="activations"),
-    path("activations/<int:registration_id>/", views.activation_decide, name="activation_decide"),
+    path("", home.home, name="home"),
 ]
+for area in (activations, customers, readings, invoices, payments, debtors, meters, tariffs, reports, audit):
+    urlpatterns += area.urlpatterns

@@ -86,24 +86,24 @@ def row_of(html: str, email: str) -> str:
 
 
 def test_anonymous_visitors_are_sent_to_the_staff_login(client, waiting):
-    response = client.get("/staff/")
+    response = client.get("/staff/activations/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/staff/login/?next=/staff/"
+    assert response["Location"] == "/staff/login/?next=/staff/activations/"
 
 
 def test_the_clerk_logs_in_at_the_staff_login_and_lands_on_the_queue(client, cast, waiting):
     response = client.post("/staff/login/", {"username": "office_clerk", "password": "correct horse battery"})
 
     assert response["Location"] == "/staff/"
-    assert "celina.zajac@example.org" in client.get("/staff/").content.decode()
+    assert "celina.zajac@example.org" in client.get("/staff/activations/").content.decode()
 
 
 @pytest.mark.parametrize("role", ["customer_a", "meter_reader"])
 def test_customers_and_the_meter_reader_may_not_see_the_queue(staff, waiting, role):
     client = staff(role)
 
-    assert client.get("/staff/").status_code == 403
+    assert client.get("/staff/activations/").status_code == 403
     assert client.post(f"/staff/activations/{waiting.pk}/", {"decision": "activate"}).status_code == 403
     waiting.refresh_from_db()
     assert waiting.status == RegistrationStatus.PENDING
@@ -112,7 +112,7 @@ def test_customers_and_the_meter_reader_may_not_see_the_queue(staff, waiting, ro
 def test_the_auditor_sees_the_queue_but_may_not_decide(staff, waiting):
     client = staff("auditor")
 
-    response = client.get("/staff/")
+    response = client.get("/staff/activations/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "celina.zajac@example.org" in html
@@ -128,7 +128,7 @@ def test_the_clerk_sees_how_long_each_person_waits_and_who_waits_over_24_hours(s
     late = sign_up("dawno@example.org", household, hours_ago=30)
     register("jeszcze@example.org", household)  # not confirmed yet: not in the queue
 
-    html = staff("office_clerk").get("/staff/").content.decode()
+    html = staff("office_clerk").get("/staff/activations/").content.decode()
 
     assert "jeszcze@example.org" not in html
     assert html.index("dawno@example.org") < html.index("celina.zajac@example.org")  # longest waiting first
@@ -147,7 +147,7 @@ def test_activating_gives_access_to_the_matched_customer_and_tells_the_person(
 
     response = decide(clerk, delivered, waiting, decision="activate")
 
-    assert response.redirect_chain == [("/staff/", 302)]
+    assert response.redirect_chain == [("/staff/activations/", 302)]
     assert "Activated: celina.zajac@example.org" in response.content.decode()
     waiting.refresh_from_db()
     assert waiting.status == RegistrationStatus.ACTIVE
@@ -210,7 +210,7 @@ def test_a_registration_whose_pair_did_not_match_cannot_be_activated_but_can_be_
     staff, delivered, unmatched
 ):
     client = staff("office_clerk")
-    row = row_of(client.get("/staff/").content.decode(), "ktos@example.org")
+    row = row_of(client.get("/staff/activations/").content.decode(), "ktos@example.org")
     assert "no – check by phone" in row
     assert 'value="activate"' not in row
 
@@ -245,6 +245,6 @@ def test_a_decision_needs_a_post(staff, waiting):
 
 @pytest.mark.parametrize("decision", ["activate", "reject"])
 def test_the_queue_page_offers_the_clerk_both_decisions(staff, waiting, decision):
-    row = row_of(staff("office_clerk").get("/staff/").content.decode(), "celina.zajac@example.org")
+    row = row_of(staff("office_clerk").get("/staff/activations/").content.decode(), "celina.zajac@example.org")
 
     assert f'name="decision" value="{decision}"' in row

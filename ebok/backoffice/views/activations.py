@@ -1,10 +1,11 @@
-"""The office's pages. (This issue brings the activation queue; the full back-office follows.)"""
+"""Back-office: the queue of portal registrations waiting for activation."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -53,3 +54,9 @@ def activation_decide(request: HttpRequest, registration_id: int) -> HttpRespons
             registration_reject(actor=actor, registration=registration, reason=reason)
             messages.success(request, _("Rejected: %(email)s") % {"email": registration.user.email})
     return redirect("backoffice:activations")
+
+
+urlpatterns = [
+    path("activations/", activations, name="activations"),
+    path("activations/<int:registration_id>/", activation_decide, name="activation_decide"),
+]

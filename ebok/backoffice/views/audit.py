@@ -1,0 +1,3 @@
+"""Back-office: audit (built in issue #7)."""
+
+urlpatterns: list = []

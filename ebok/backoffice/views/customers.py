@@ -1,0 +1,3 @@
+"""Back-office: customers (built in issue #7)."""
+
+urlpatterns: list = []

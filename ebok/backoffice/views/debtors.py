@@ -1,0 +1,3 @@
+"""Back-office: debtors (built in issue #7)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Back-office: invoices (built in issue #7)."""
+
+urlpatterns: list = []

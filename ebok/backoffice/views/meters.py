@@ -1,0 +1,3 @@
+"""Back-office: meters (built in issue #7)."""
+
+urlpatterns: list = []

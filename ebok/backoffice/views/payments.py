@@ -1,0 +1,3 @@
+"""Back-office: payments (built in issue #7)."""
+
+urlpatterns: list = []

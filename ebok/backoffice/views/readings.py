@@ -1,0 +1,3 @@
+"""Back-office: readings (built in issue #7)."""
+
+urlpatterns: list = []

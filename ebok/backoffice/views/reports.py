@@ -1,0 +1,3 @@
+"""Back-office: reports (built in issue #7)."""
+
+urlpatterns: list = []

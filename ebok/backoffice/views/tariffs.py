@@ -1,0 +1,3 @@
+"""Back-office: tariffs (built in issue #7)."""
+
+urlpatterns: list = []

@@ -1,0 +1,16 @@
+"""Back-office fixtures: a logged-in client per staff role of the fixed cast."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def staff(client, cast):
+    """`staff("office_clerk")` → the test client logged in as that member of the cast (or a customer)."""
+
+    def login(name: str):
+        client.force_login(cast[name])
+        return client
+
+    return login
