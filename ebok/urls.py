@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("staff/", include("ebok.backoffice.urls")),
+    path("reader/", include("ebok.collector.urls")),
     path("", include("ebok.portal.urls")),
 ]

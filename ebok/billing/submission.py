@@ -84,6 +84,7 @@ def submission_confirm(
     values: dict[int, str],
     source: str,
     idempotency_key: str,
+    issue_invoice: bool = True,
 ) -> Outcome:
     """Store the readings and, when all are accepted, issue the invoice and deliver it as the customer's
     consents say (after commit). Repeating it changes nothing and sends nothing again.
@@ -99,7 +100,7 @@ def submission_confirm(
         idempotency_key=idempotency_key,
     )
     outcome = Outcome(readings=readings)
-    if outcome.all_accepted:
+    if issue_invoice and outcome.all_accepted:
         already = Invoice.objects.filter(
             service_point=service_point, kind=InvoiceKind.INVOICE, period_end=date
         )

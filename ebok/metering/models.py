@@ -106,3 +106,25 @@ class Meter(models.Model):
     @property
     def is_active(self) -> bool:
         return self.removed_on is None
+
+
+class RouteAssignment(models.Model):
+    """Which meter reader walks a route in one reading window of a year."""
+
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="assignments")
+    reader = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="route_assignments")
+    year = models.PositiveSmallIntegerField()
+    window = models.PositiveSmallIntegerField()  # ReadingWindow.ordinal
+    assigned_at = models.DateTimeField()
+    assigned_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["year", "window", "route"]
+        constraints = [
+            models.UniqueConstraint(fields=["route", "year", "window"], name="route_assignment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.year}/{self.window} → {self.reader_id}"

@@ -75,3 +75,32 @@ class Reading(models.Model):
         from ebok.readings.messages import reason_message
 
         return reason_message(self.reason_code, self.reason_params) if self.reason_code else self.note
+
+
+class NoAccessReason(models.TextChoices):
+    NOBODY_HOME = "nobody_home", _("nobody at home")
+    DOG = "dog", _("a dog")
+    LOCKED = "locked", _("the meter is locked away")
+    FLOODED = "flooded", _("the meter well is flooded")
+    OTHER = "other", _("other")
+
+
+class NoAccess(models.Model):
+    """The meter reader came but could not read the meters of a point (so the point is not forgotten)."""
+
+    service_point = models.ForeignKey("metering.ServicePoint", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    reason = models.CharField(max_length=20, choices=NoAccessReason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reason__in=NoAccessReason.values), name="no_access_reason_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_point_id} {self.date} {self.reason}"

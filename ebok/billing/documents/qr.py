@@ -59,3 +59,22 @@ def qr_path(matrix: Sequence[bytes | bytearray]) -> str:
         y = size - 1 - r
         ops += [f"{m.start()} {y} {m.end() - m.start()} 1 re" for m in _DARK_RUN.finditer(row)]
     return "\n".join(ops)
+
+
+def payment_qr_svg(invoice) -> str | None:
+    """The invoice's payment QR code as SVG for a screen (the reader shows it to the customer), or None."""
+    import io
+
+    payload = zbp_payload(
+        nip=invoice.seller.get("nip", ""),
+        account=invoice.bank_account,
+        amount=invoice.total_gross,
+        recipient=invoice.seller.get("name", ""),
+        title=invoice.number,
+    )
+    if payload is None:
+        return None
+    out = io.BytesIO()
+    code = segno.make(payload, error="l", boost_error=False, micro=False, encoding="utf-8", mask=MASK)
+    code.save(out, kind="svg", scale=4, border=4, title=f"QR {invoice.number}", svgclass=None, lineclass=None)
+    return out.getvalue().decode()
