@@ -29,6 +29,8 @@ _CLERK = [
     ("metering", "change_servicepoint"),
     ("metering", "add_meter"),
     ("metering", "change_meter"),
+    ("metering", "add_route"),
+    ("metering", "change_route"),
     ("readings", "add_reading"),
     ("readings", "change_reading"),
     ("billing", "add_invoice"),

@@ -14,6 +14,7 @@ from ebok.backoffice.views import (
     payments,
     readings,
     reports,
+    routes,
     tariffs,
 )
 from ebok.portal.forms import PortalLoginForm
@@ -31,5 +32,17 @@ urlpatterns = [
     ),
     path("", home.home, name="home"),
 ]
-for area in (activations, customers, readings, invoices, payments, debtors, meters, tariffs, reports, audit):
+for area in (
+    activations,
+    customers,
+    readings,
+    invoices,
+    payments,
+    debtors,
+    meters,
+    tariffs,
+    reports,
+    audit,
+    routes,
+):
     urlpatterns += area.urlpatterns
