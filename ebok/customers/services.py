@@ -9,7 +9,13 @@ from ebok.common import clock
 from ebok.common.actor import Actor
 from ebok.common.nrb import individual_account
 from ebok.company.selectors import company
-from ebok.customers.models import CHANGEABLE_FIELDS, ChangeRequest, Customer, CustomerKind
+from ebok.customers.models import (
+    CHANGEABLE_FIELDS,
+    ChangeRequest,
+    ChangeRequestStatus,
+    Customer,
+    CustomerKind,
+)
 
 
 @transaction.atomic
@@ -86,3 +92,57 @@ def change_request_create(
         data={"changes": differing, "message": request.message},
     )
     return request
+
+
+class ChangeRequestDecided(ValueError):
+    """The request was already approved or rejected (e.g. by a colleague a moment ago)."""
+
+
+def _normalized(field: str, value: str) -> str:
+    value = str(value).strip()
+    return value.lower() if field == "email" else value  # as customer_create stores e-mail addresses
+
+
+@transaction.atomic
+def change_request_decide(
+    *, actor: Actor, request: ChangeRequest, approve: bool, note: str = ""
+) -> ChangeRequest:
+    """Approve (apply the requested values to the customer) or reject a pending request; the note is shown
+    to the customer. Raises ChangeRequestDecided if it is no longer pending, ValidationError (nothing
+    changed) if the values don't pass the customer's validation, ValueError if a rejection has no note."""
+    locked = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != ChangeRequestStatus.PENDING:
+        raise ChangeRequestDecided(f"change request {locked.pk} was already {locked.status}")
+    note = note.strip()
+    if not approve and not note:
+        raise ValueError("a rejection needs a note for the customer")
+    applied: dict[str, list[str]] = {}
+    if approve:
+        unknown = set(locked.changes) - set(CHANGEABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"these fields can't be changed by request: {sorted(unknown)}")
+        customer = Customer.objects.select_for_update().get(pk=locked.customer_id)
+        for field, value in locked.changes.items():
+            old, new = getattr(customer, field), _normalized(field, value)
+            if new != old:
+                setattr(customer, field, new)
+                applied[field] = [old, new]
+        if applied:
+            customer.full_clean()
+            customer.save(update_fields=list(applied))
+            audit_log(
+                actor=actor, action="customer.changed", obj=customer, customer_id=customer.pk, data=applied
+            )
+    locked.status = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
+    locked.decided_at = clock.now()
+    locked.decided_by = actor.user
+    locked.decision_note = note
+    locked.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    audit_log(
+        actor=actor,
+        action=f"change_request.{locked.status}",
+        obj=locked,
+        customer_id=locked.customer_id,
+        data={"changes": applied, "note": note} if approve else {"note": note},
+    )
+    return locked

@@ -44,7 +44,7 @@ from ebok.accounts.models import CustomerAccess, Registration, RegistrationStatu
 from ebok.billing.models import Invoice, InvoiceKind
 from ebok.billing.services import invoice_issue
 from ebok.common import clock
-from ebok.common.actor import Actor
+from ebok.common.actor import SYSTEM, Actor
 from ebok.company.models import Company, ReadingWindow
 from ebok.customers.models import Customer, CustomerKind
 from ebok.customers.services import customer_create
@@ -1387,7 +1387,34 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
                 label = f"{label}: {customer.code} {customer.name}"
             logins.append((label, username, shown))
         _ensure_demo_registrations()
+        _ensure_demo_routes()
     return logins
+
+
+def _ensure_demo_routes() -> None:
+    """One route per village, walked street by street, given to the demo meter reader for the current round."""
+    from ebok.metering.models import Route, ServicePoint
+    from ebok.metering.routes import route_assign, window_of
+
+    reader = User.objects.filter(username=f"inkasent@{DEMO_DOMAIN}").first()
+    company = Company.objects.filter(id=1).first()
+    if reader is None or company is None or Route.objects.exists():
+        return
+    points = list(
+        ServicePoint.objects.filter(meters__removed_on__isnull=True)
+        .distinct()
+        .order_by("city", "street", "id")
+    )
+    routes: dict[str, Route] = {}
+    for order, point in enumerate(points, start=1):
+        if point.city not in routes:
+            routes[point.city] = Route.objects.create(code=f"R{len(routes) + 1:02d}", name=point.city)
+        point.route, point.route_order = routes[point.city], order
+    ServicePoint.objects.bulk_update(points, ["route", "route_order"])
+    window = window_of(clock.today(), company)
+    if window is not None:
+        for route in routes.values():
+            route_assign(actor=SYSTEM, route=route, reader=reader, year=window.year, window=window.ordinal)
 
 
 def _ensure_demo_registrations() -> None:

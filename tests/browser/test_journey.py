@@ -122,6 +122,7 @@ def test_the_whole_customer_journey(make_page, utility, keyboard):
     clerk.fill("E-mail address", "clerk@example.org")
     clerk.fill("Password", PASSWORD)
     clerk.press("Log in")
+    clerk.press("Accounts waiting for activation", role="link")
     assert email in clerk.page.inner_text("main")
     clerk.press(f"Activate {email}")
     assert "Activated" in clerk.page.inner_text("main")

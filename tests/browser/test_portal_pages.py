@@ -42,8 +42,9 @@ def site(company):
         created_at=clock.now(),
         idempotency_key=f"{key}:{meter.pk}",
     )
-    clerk = User.objects.create_user(username="clerk@example.org", email="clerk@example.org", password=PASSWORD,
-                                     is_staff=True)
+    clerk = User.objects.create_user(
+        username="clerk@example.org", email="clerk@example.org", password=PASSWORD, is_staff=True
+    )
     from django.contrib.auth.models import Group
 
     clerk.groups.add(Group.objects.get(name=Role.CLERK.value))

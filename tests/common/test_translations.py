@@ -29,7 +29,7 @@ def test_every_polish_entry_is_translated():
     empty = [
         b
         for b in entries()
-        if re.search(r'^msgstr(\[\d\])? ""\s*$', b, re.M) and not re.search(r'^msgstr(\[\d\])? ""\n"', b, re.M)
+        if re.search(r'^msgstr(\[\d\])? ""\s*$', b, re.M)
+        and not re.search(r'^msgstr(\[\d\])? ""\n"', b, re.M)
     ]
     assert empty == []
-

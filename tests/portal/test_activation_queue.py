@@ -245,6 +245,8 @@ def test_a_decision_needs_a_post(staff, waiting):
 
 @pytest.mark.parametrize("decision", ["activate", "reject"])
 def test_the_queue_page_offers_the_clerk_both_decisions(staff, waiting, decision):
-    row = row_of(staff("office_clerk").get("/staff/activations/").content.decode(), "celina.zajac@example.org")
+    row = row_of(
+        staff("office_clerk").get("/staff/activations/").content.decode(), "celina.zajac@example.org"
+    )
 
     assert f'name="decision" value="{decision}"' in row
