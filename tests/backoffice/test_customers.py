@@ -248,7 +248,7 @@ def test_the_customer_page_shows_every_section(staff, household, cast):
     assert meter.serial_number in page
     assert "ul. Polna 1, 26-065 Piekoszów" in page
     assert first.number in page
-    assert f'href="/api/v1/invoices/{first.pk}/pdf"' in page
+    assert f'href="/staff/invoices/{first.pk}/"' in page
     assert f"Faktura {first.number}" in page
     assert 'class="late"' in page and "held for review" in page and "phone" in page
     assert "invoices sent electronically" in page
