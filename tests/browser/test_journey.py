@@ -58,7 +58,9 @@ class Person:
 
     def fill(self, label: str, text: str) -> None:
         if self.keyboard:
-            press_tab_until(self.page, lambda f: f.name.startswith(label) and f.role in ("textbox", "combobox"))
+            press_tab_until(
+                self.page, lambda f: f.name.startswith(label) and f.role in ("textbox", "combobox")
+            )
             assert_focus_visible(self.page)
             self.page.keyboard.type(text)
         else:
