@@ -36,6 +36,7 @@ MESSAGES = {
     ),
     "zero_repeated": gettext_noop("No consumption in two consecutive periods."),
     "meter_not_at_point": gettext_noop("This meter does not belong to this address."),
+    "rejected_on_review": gettext_noop("Rejected on review by our staff: %(reason)s"),
 }
 
 

@@ -9,10 +9,12 @@ from decimal import Decimal
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from ebok.billing.calc import ReadingError, meter_consumption
+from ebok.billing.models import Invoice, InvoiceKind
 from ebok.common import clock
 from ebok.company.models import Company
 from ebok.customers.models import Customer
 from ebok.metering.models import Meter, MeterRole, ServicePoint
+from ebok.metering.selectors import main_first
 from ebok.readings.models import Reading, Status
 
 
@@ -26,7 +28,9 @@ def meters_with_last_reading(meters: QuerySet[Meter]) -> QuerySet[Meter]:
 
 def points_for_customer(customer: Customer | int) -> QuerySet[ServicePoint]:
     """The customer's service points with their meters in use (each with its last reading) in `active_meters`."""
-    active = meters_with_last_reading(Meter.objects.filter(removed_on__isnull=True)).order_by("role", "id")
+    active = meters_with_last_reading(Meter.objects.filter(removed_on__isnull=True)).order_by(
+        "-role", "id"  # "main" sorts after "additional": descending puts the main meter first
+    )
     return (
         ServicePoint.objects.filter(customer=customer)
         .prefetch_related(Prefetch("meters", queryset=active, to_attr="active_meters"))
@@ -85,3 +89,55 @@ def consumption_history(point: ServicePoint, *, company: Company, years: int = 5
             continue
         periods.append(ConsumptionPeriod(meter.serial_number, start, date, m3))
     return sorted(periods, key=lambda p: (p.end, p.meter))
+
+
+# --- staff: the review queue and recorded readings ------------------------------------------------------------
+
+
+def review_queue() -> QuerySet[Reading]:
+    """Readings held for review, longest waiting first, each annotated with the meter's previous accepted
+    reading before it (`previous_date`, `previous_value`; None: the meter's installation reading is the
+    previous one)."""
+    previous = Reading.objects.filter(
+        meter=OuterRef("meter"), status=Status.ACCEPTED, date__lt=OuterRef("date")
+    ).order_by("-date", "-id")
+    return (
+        Reading.objects.filter(status=Status.HELD)
+        .select_related("meter__service_point__customer", "entered_by")
+        .annotate(
+            previous_date=Subquery(previous.values("date")[:1]),
+            previous_value=Subquery(previous.values("value")[:1]),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def held_together(readings: list[Reading]) -> dict[tuple[int, dt.date], list[Reading]]:
+    """The held readings of the same address and day as each of `readings` (one query), by (point id, date):
+    accepting one of them accepts them all."""
+    points = {r.meter.service_point_id for r in readings}
+    dates = {r.date for r in readings}
+    groups: dict[tuple[int, dt.date], list[Reading]] = {}
+    if not readings:
+        return groups
+    for held in (
+        Reading.objects.filter(status=Status.HELD, meter__service_point__in=points, date__in=dates)
+        .select_related("meter")
+        .order_by(main_first("meter__"), "meter_id")
+    ):
+        groups.setdefault((held.meter.service_point_id, held.date), []).append(held)
+    return groups
+
+
+def readings_recorded_with_key(key: str) -> QuerySet[Reading]:
+    """The readings stored by one submission of a form for an address (idempotency keys "<key>:<meter id>")."""
+    return (
+        Reading.objects.filter(idempotency_key__startswith=f"{key}:")
+        .select_related("meter__service_point__customer", "entered_by")
+        .order_by(main_first("meter__"), "meter_id")
+    )
+
+
+def invoice_closing(point: ServicePoint, date: dt.date) -> Invoice | None:
+    """The regular invoice of the address that ends on `date` (the one issued from that day's readings)."""
+    return Invoice.objects.filter(service_point=point, kind=InvoiceKind.INVOICE, period_end=date).first()

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ebok.audit.services import audit_log
 from ebok.billing.calc import ReadingError, meter_consumption
+from ebok.billing.models import Invoice, InvoiceKind
 from ebok.common import clock
 from ebok.common.actor import Actor
 from ebok.common.images import clean_photo
@@ -333,3 +336,166 @@ def reading_attach_photo(*, actor: Actor, reading: Reading, photo) -> Reading:
         data={"file": reading.photo.name},
     )
     return reading
+
+
+# --- staff: notes and the review of held readings ------------------------------------------------------------
+
+
+class ReviewError(ValueError):
+    """A held reading can't be decided this way; the message says why in the active language."""
+
+    def __init__(self, code: str, params: dict | None = None):
+        self.code = code
+        self.params = params or {}
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return _(REVIEW_MESSAGES[self.code]) % self.params
+
+    def __str__(self) -> str:
+        return self.message
+
+
+REVIEW_MESSAGES = {
+    "already_decided": gettext_noop("This reading was already decided: it is now “%(status)s”."),
+    "reason_required": gettext_noop("Give the reason for rejecting the reading; the customer will read it."),
+    "additional_exceeds_main": gettext_noop(
+        "The additional (garden) meter would still show more water than the main meter, so sewage would be "
+        "negative. Reject the wrong reading instead; the right one can then be recorded for the same day."
+    ),
+    "already_invoiced": gettext_noop(
+        "The address is already invoiced up to %(date)s, after this reading's date. Reject the reading, "
+        "or correct the invoice."
+    ),
+}
+
+REJECTED_ON_REVIEW = "rejected_on_review"
+
+
+@transaction.atomic
+def readings_note(*, actor: Actor, readings: list[Reading], note: str) -> list[Reading]:
+    """Put staff's note (e.g. "read out by the customer on the phone") on readings; the customer sees it."""
+    note = note.strip()
+    changed = []
+    for reading in readings:
+        reading = Reading.objects.select_related("meter__service_point").get(pk=reading.pk)
+        if reading.note == note:
+            continue  # a repeated form: nothing new to record
+        reading.note = note
+        reading.save(update_fields=["note"])
+        audit_log(
+            actor=actor,
+            action="reading.note_set",
+            obj=reading,
+            customer_id=reading.meter.service_point.customer_id,
+            data={"note": note},
+        )
+        changed.append(reading)
+    return changed
+
+
+@transaction.atomic
+def reading_review(*, actor: Actor, reading: Reading, accept: bool, reason: str = "") -> Reading:
+    """Staff's decision on a reading held for review; returns the reading as decided.
+
+    Accepting accepts every reading of the address held for the same day as well: the invoice needs all
+    meters of the address read on that day, and readings held together (the garden meter showing more
+    than the main meter) stand or fall together. Rejecting refuses this one reading with a reason the
+    customer sees; the other held readings of that day wait for their own decision. The invoice is not
+    issued here (the caller issues it after an acceptance).
+
+    Raises ReviewError: the reading is not held any more; a rejection without a reason; accepting a day
+    the address is already invoiced beyond; accepting garden readings that still exceed the main meter
+    where sewage is billed (sewage can't be negative, billing-rules §3: the wrong reading is rejected
+    instead, and the right one recorded for the same day).
+    """
+    reason = reason.strip()
+    # Lock order everywhere: service point, then meter (see ebok/billing/services.py).
+    point_id = Meter.objects.filter(pk=reading.meter_id).values_list("service_point_id", flat=True).get()
+    ServicePoint.objects.select_for_update().filter(pk=point_id).first()
+    list(Meter.objects.select_for_update().filter(service_point_id=point_id).order_by("pk"))
+    reading = (
+        Reading.objects.select_for_update(of=("self",))
+        .select_related("meter__service_point")
+        .get(pk=reading.pk)
+    )
+    if reading.status != Status.HELD:
+        raise ReviewError("already_decided", {"status": reading.get_status_display()})
+    customer_id = reading.meter.service_point.customer_id
+    if not accept:
+        if not reason:
+            raise ReviewError("reason_required")
+        held_for = reading.reason_code
+        reading.status = Status.REFUSED
+        reading.reason_params = {**reading.reason_params, "held_for": held_for, "reason": reason}
+        reading.reason_code = REJECTED_ON_REVIEW
+        reading.note = reason
+        reading.save(update_fields=["status", "reason_code", "reason_params", "note"])
+        audit_log(
+            actor=actor,
+            action="reading.rejected_on_review",
+            obj=reading,
+            customer_id=customer_id,
+            data={"held_for": held_for, "reason": reason, "value": str(reading.value)},
+        )
+        return reading
+    billed_until = (
+        Invoice.objects.filter(service_point_id=point_id, kind=InvoiceKind.INVOICE)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    if billed_until is not None and billed_until >= reading.date:
+        raise ReviewError("already_invoiced", {"date": billed_until.isoformat()})
+    together = list(
+        Reading.objects.filter(meter__service_point_id=point_id, date=reading.date, status=Status.HELD)
+        .select_related("meter")
+        .order_by("meter_id", "id")
+    )
+    point = reading.meter.service_point
+    if point.has_sewage:
+        on_that_day = together + list(
+            Reading.objects.filter(
+                meter__service_point_id=point_id, date=reading.date, status=Status.ACCEPTED
+            ).select_related("meter")
+        )
+        if _additional_exceeds_main(on_that_day):
+            raise ReviewError("additional_exceeds_main")
+    for held in together:
+        held_for = held.reason_code
+        held.status = Status.ACCEPTED
+        held.reason_params = {**held.reason_params, "held_for": held_for}
+        held.reason_code = ""  # the reason it was held no longer describes it
+        held.save(update_fields=["status", "reason_code", "reason_params"])
+        audit_log(
+            actor=actor,
+            action="reading.accepted_on_review",
+            obj=held,
+            customer_id=customer_id,
+            data={"held_for": held_for, "value": str(held.value), "date": held.date.isoformat()},
+        )
+        if held.pk == reading.pk:
+            reading = held
+    return reading
+
+
+def _additional_exceeds_main(readings: list[Reading]) -> bool:
+    """Whether the additional meters' readings show more water than the main meters' over the same period
+    (sewage would be negative, billing-rules §3); a rollover is left to the invoice, as when submitting."""
+    main = additional = Decimal(0)
+    for reading in readings:
+        previous = (
+            Reading.objects.filter(meter=reading.meter, status=Status.ACCEPTED, date__lt=reading.date)
+            .order_by("-date", "-id")
+            .values_list("value", flat=True)
+            .first()
+        )
+        start = previous if previous is not None else reading.meter.installation_reading
+        if reading.value < start:
+            return False
+        if reading.meter.role == MeterRole.MAIN:
+            main += reading.value - start
+        else:
+            additional += reading.value - start
+    return additional > main
