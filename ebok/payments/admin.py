@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from ebok.common.admin import ReadOnlyAdmin
-from ebok.payments.models import LedgerEntry, Payment
+from ebok.payments.models import InterestRate, LedgerEntry, Payment
 
 
 @admin.register(Payment)
@@ -14,3 +14,12 @@ class PaymentAdmin(ReadOnlyAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["customer", "booked_on", "kind", "amount"]
     search_fields = ["customer__code"]
+
+
+@admin.register(InterestRate)
+class InterestRateAdmin(admin.ModelAdmin):
+    """Editable: a new rate is added here when the NBP reference rate changes (billing-rules §8)."""
+
+    list_display = ["kind", "valid_from", "annual_percent", "note"]
+    list_filter = ["kind"]
+    ordering = ["kind", "-valid_from"]

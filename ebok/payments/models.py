@@ -92,3 +92,38 @@ class LedgerEntry(FrozenModel):
                 name="ledger_entry_refers_its_document",
             ),
         ]
+
+
+class InterestKind(models.TextChoices):
+    STATUTORY = "statutory", _("statutory interest for delay")
+    COMMERCIAL = "commercial", _("interest in commercial transactions")
+
+
+class InterestRate(models.Model):
+    """A rate of interest for late payment in force from `valid_from` until the next row of the same kind
+    (billing-rules §8): consumers owe statutory interest for delay (art. 481 § 2 of the Civil Code), businesses
+    interest in commercial transactions (art. 4 pkt 3 of the act on payment delays in commercial transactions).
+    The law changes the figures with the NBP reference rate, so they are data, kept up to date in the admin."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=InterestKind.choices)
+    valid_from = models.DateField(_("valid from"))
+    annual_percent = models.DecimalField(_("percent a year"), max_digits=5, decimal_places=2)
+    note = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["kind", "valid_from"]
+        verbose_name = _("interest rate")
+        verbose_name_plural = _("interest rates")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "valid_from"], name="interest_rate_unique_day"),
+            models.CheckConstraint(
+                condition=Q(kind__in=InterestKind.values), name="interest_rate_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_percent__gte=0, annual_percent__lte=100),
+                name="interest_rate_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.annual_percent}% ({self.valid_from})"

@@ -13,6 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 import mt940
 from django.db import transaction
@@ -74,10 +75,14 @@ class StatementReport:
     imported: int = 0
     already_imported: int = 0
     matched: int = 0
+    matched_by_account: int = 0  # the individual (virtual) account the money was sent to
+    matched_by_invoice: int = 0  # an invoice number in the title
+    matched_by_code: int = 0  # a customer code in the title
     unmatched: int = 0
     debits_skipped: int = 0
     total: Decimal = Decimal("0.00")
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    payment_ids: list[int] = field(default_factory=list)  # the payments imported now
 
     @property
     def ok(self) -> bool:
@@ -132,8 +137,12 @@ def parse_mt940(text: str, fmt: BankFormat) -> list[StatementLine]:
         amount = data["amount"].amount
         details = data.get("transaction_details") or ""
         sub = _subfields(details, fmt.separator)
-        # Banks cut the title into fixed-width subfields, so the parts are joined without spaces.
-        title = "".join(sub.get(code, "") for code in fmt.title_subfields).strip() or details
+        # Banks cut the title into fixed-width subfields, so the parts are joined without spaces; an
+        # unstructured :86: is wrapped at a fixed width the same way.
+        title = (
+            "".join(sub.get(code, "") for code in fmt.title_subfields).strip()
+            or details.replace("\n", "").strip()
+        )
         payer = sub.get(fmt.payer_account_subfield, "").removeprefix("PL")
         target, candidates = "", ()
         if fmt.virtual_account_subfield:
@@ -175,6 +184,7 @@ def parse_csv(text: str) -> list[StatementLine]:
     if missing:
         raise StatementError(1, f"missing columns: {', '.join(sorted(missing))}")
     lines = []
+    seen: dict[str, int] = {}
     for number, row in enumerate(reader, start=2):
         try:
             booked_on = parse_date(row["date"] or "")
@@ -187,7 +197,14 @@ def parse_csv(text: str) -> list[StatementLine]:
         if amount != amount.quantize(Decimal("0.01")):
             raise StatementError(number, f"not an amount in grosze: {row['amount']!r}")
         raw = "|".join((row.get(c) or "").strip() for c in CSV_COLUMNS)
-        reference = (row.get("reference") or "").strip() or hashlib.sha256(raw.encode()).hexdigest()[:32]
+        reference = (row.get("reference") or "").strip()
+        if not reference:
+            # Without the bank's reference, two identical rows (two equal transfers on one day) are still two
+            # payments: the second gets a suffix, the same on every import of the file.
+            reference = hashlib.sha256(raw.encode()).hexdigest()[:32]
+            seen[reference] = seen.get(reference, 0) + 1
+            if seen[reference] > 1:
+                reference = f"{reference}#{seen[reference]}"
         lines.append(
             StatementLine(
                 reference=f"csv:{reference}",
@@ -214,19 +231,30 @@ def parse_statement(raw: bytes, fmt: BankFormat) -> list[StatementLine]:
 # --- matching and importing -------------------------------------------------------------------------------
 
 
-def match_customer(line: StatementLine) -> Customer | None:
+class MatchedBy(StrEnum):
+    ACCOUNT = "account"
+    INVOICE = "invoice"
+    CODE = "code"
+
+
+def match_customer_how(line: StatementLine) -> tuple[Customer | None, MatchedBy | None]:
+    """The customer a transaction is from and what identified them (billing-rules §8 order)."""
     accounts = [a[-26:] for a in (line.target_account, *line.account_candidates) if len(a) >= 26]
     if accounts:
         by_account = {c.bank_account: c for c in Customer.objects.filter(bank_account__in=accounts)}
         for account in accounts:
             if account in by_account:
-                return by_account[account]
+                return by_account[account], MatchedBy.ACCOUNT
     invoice = find_invoice_in_title(line.title)
     if invoice is not None:
-        return invoice.customer
+        return invoice.customer, MatchedBy.INVOICE
     codes = set(_CODE.findall(line.title))
     customers = list(Customer.objects.filter(code__in=codes)[:2]) if codes else []
-    return customers[0] if len(customers) == 1 else None
+    return (customers[0], MatchedBy.CODE) if len(customers) == 1 else (None, None)
+
+
+def match_customer(line: StatementLine) -> Customer | None:
+    return match_customer_how(line)[0]
 
 
 def statement_import(*, actor: Actor, raw: bytes, fmt: BankFormat) -> StatementReport:
@@ -246,8 +274,8 @@ def statement_import(*, actor: Actor, raw: bytes, fmt: BankFormat) -> StatementR
             if Payment.objects.filter(bank_reference=line.reference).exists():
                 report.already_imported += 1
                 continue
-            customer = match_customer(line)
-            payment_record(
+            customer, how = match_customer_how(line)
+            payment = payment_record(
                 actor=actor,
                 amount=line.amount,
                 received_on=line.booked_on,
@@ -260,8 +288,11 @@ def statement_import(*, actor: Actor, raw: bytes, fmt: BankFormat) -> StatementR
             )
             report.imported += 1
             report.total += line.amount
+            report.payment_ids.append(payment.pk)
             if customer is None:
                 report.unmatched += 1
             else:
                 report.matched += 1
+                field_name = f"matched_by_{how}"
+                setattr(report, field_name, getattr(report, field_name) + 1)
     return report
