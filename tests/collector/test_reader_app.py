@@ -174,3 +174,36 @@ def test_the_app_page_links_the_manifest_and_the_service_worker_is_served(reader
     assert reverse("collector:manifest") in page
     assert sw["Content-Type"] == "application/javascript" and b"caches.open" in sw.content
     assert manifest["start_url"] == reverse("collector:app") and manifest["display"] == "standalone"
+
+
+def test_a_photo_taken_with_the_reading_is_kept_re_encoded_once(reader, route, today):
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(image, format="PNG")
+    photo = "data:image/png;base64," + base64.b64encode(image.getvalue()).decode()
+    point, meter = route[1][0]
+    item = reading(point, meter, "130", today, photo=photo)
+
+    sync(reader, [item])
+    sync(reader, [item])
+
+    stored = Reading.objects.get(meter=meter, date=today)
+    assert stored.photo.name.endswith(".jpg")
+    from ebok.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="reading.photo_attached", object_id=str(stored.pk)).count() == 1
+
+
+def test_a_file_that_is_not_an_image_keeps_the_reading_and_says_so(reader, route, today):
+    point, meter = route[1][0]
+
+    [result] = sync(
+        reader, [reading(point, meter, "130", today, photo="data:image/png;base64,bm90IGFuIGltYWdl")]
+    )
+
+    assert result["ok"] is False and "photo" in result["error"].lower() or "zdj" in result["error"].lower()
+    assert Reading.objects.filter(meter=meter, date=today).exists()
