@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ebok.backoffice.access import staff_actor, staff_required
 from ebok.backoffice.forms.payments import (
@@ -126,7 +127,11 @@ def statement_import_view(request: HttpRequest) -> HttpResponse:
             if report.imported:
                 messages.success(
                     request,
-                    _("Imported %(count)d payments (%(total)s).")
+                    ngettext(
+                        "Imported %(count)d payment (%(total)s).",
+                        "Imported %(count)d payments (%(total)s).",
+                        report.imported,
+                    )
                     % {"count": report.imported, "total": zl(report.total)},
                 )
             else:
