@@ -18,6 +18,11 @@ from tests.collector.conftest import make_route
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
 
+# The app and its service worker send requests in parallel; the live server answers them from several threads,
+# which SQLite's in-memory test database (one shared connection) cannot serve. PostgreSQL can, so this test
+# runs there (in CI: the PostgreSQL pass).
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def reader_route(company):
