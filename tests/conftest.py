@@ -9,6 +9,8 @@ import pytest
 
 from ebok.accounts.models import CustomerAccess, Role, User
 from ebok.common import clock
+from ebok.common.actor import SYSTEM
+from ebok.payments.services import payment_record
 from tests import factories
 
 TODAY = dt.date(2025, 6, 30)
@@ -61,6 +63,24 @@ def cast(company):
     people["customer_a_record"] = customer_a
     people["customer_b_record"] = customer_b
     return people
+
+
+@pytest.fixture
+def home_a(cast, tariff, today):
+    """Customer A: one address with a meter, two invoices (the first paid), and a payment."""
+    customer = cast["customer_a_record"]
+    point, meter = factories.make_history(
+        customer, tariff.group, invoices=2, today=today - dt.timedelta(days=10)
+    )
+    first = customer.invoices.order_by("id").first()
+    payment_record(
+        actor=SYSTEM,
+        customer=customer,
+        amount=first.total_gross,
+        received_on=today - dt.timedelta(days=5),
+        title=f"Faktura {first.number}",
+    )
+    return {"customer": customer, "point": point, "meter": meter}
 
 
 # In CI nothing may be skipped: EBOK_NO_SKIPS=1 turns every skip into a failure of the run.

@@ -6,12 +6,15 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+from ebok.billing.services import invoice_issue
 from ebok.common.actor import SYSTEM
 from ebok.company.models import Company, ReadingWindow
 from ebok.customers.models import Customer, CustomerKind
 from ebok.customers.services import customer_create
 from ebok.metering.models import Meter, MeterRole, ServicePoint
 from ebok.metering.services import meter_install, service_point_create
+from ebok.readings.models import Source
+from ebok.readings.services import reading_submit
 from ebok.tariffs.models import Tariff, TariffGroup
 from ebok.tariffs.services import tariff_create
 
@@ -121,3 +124,17 @@ def make_meter(
         role=role,
         **kwargs,
     )
+
+
+def make_history(customer, group, *, invoices: int, step_days: int = 30, today: dt.date):
+    """A point with one meter read every `step_days` days up to `today` and an invoice after each reading."""
+    opening = today - dt.timedelta(days=step_days * invoices)
+    point = make_point(customer, group, opening_date=opening)
+    meter = make_meter(point, reading="100")
+    value = Decimal(100)
+    for i in range(1, invoices + 1):
+        day = opening + dt.timedelta(days=step_days * i)
+        value += Decimal(step_days) * Decimal("0.3")
+        reading_submit(actor=SYSTEM, meter=meter, value=value, date=day, source=Source.READER)
+        invoice_issue(actor=SYSTEM, service_point=point, up_to=day, issue_date=day)
+    return point, meter

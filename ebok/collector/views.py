@@ -32,8 +32,8 @@ from ebok.company.selectors import company as get_company
 from ebok.metering.routes import points_for_reader, route_sheet, routes_for_reader, window_of
 from ebok.readings.messages import reason_message
 from ebok.readings.models import NoAccessReason, Source
-from ebok.readings.services import IdempotencyConflict, ReadingInputError
-from ebok.readings.visits import no_access_record, reading_photo_add
+from ebok.readings.services import IdempotencyConflict, ReadingInputError, reading_photo_add
+from ebok.readings.visits import no_access_record
 
 MAX_ITEMS = 200
 

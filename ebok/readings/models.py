@@ -99,7 +99,9 @@ class NoAccess(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(reason__in=NoAccessReason.values), name="no_access_reason_valid"),
+            models.CheckConstraint(
+                condition=Q(reason__in=NoAccessReason.values), name="no_access_reason_valid"
+            ),
         ]
 
     def __str__(self) -> str:

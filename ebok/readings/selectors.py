@@ -29,7 +29,8 @@ def meters_with_last_reading(meters: QuerySet[Meter]) -> QuerySet[Meter]:
 def points_for_customer(customer: Customer | int) -> QuerySet[ServicePoint]:
     """The customer's service points with their meters in use (each with its last reading) in `active_meters`."""
     active = meters_with_last_reading(Meter.objects.filter(removed_on__isnull=True)).order_by(
-        "-role", "id"  # "main" sorts after "additional": descending puts the main meter first
+        "-role",
+        "id",  # "main" sorts after "additional": descending puts the main meter first
     )
     return (
         ServicePoint.objects.filter(customer=customer)

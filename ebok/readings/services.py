@@ -320,12 +320,7 @@ def _hold_if_garden_exceeds_main(actor: Actor, readings: list[Reading], meters: 
             )
 
 
-@transaction.atomic
-def reading_attach_photo(*, actor: Actor, reading: Reading, photo) -> Reading:
-    """Attach a photo of the meter to a reading waiting for review (the photo is re-encoded first)."""
-    reading = Reading.objects.select_for_update().select_related("meter__service_point").get(pk=reading.pk)
-    if reading.status != Status.HELD:
-        raise ValueError("only a reading waiting for review takes a photo")
+def _store_photo(actor: Actor, reading: Reading, photo) -> Reading:
     reading.photo = clean_photo(photo)
     reading.save(update_fields=["photo"])
     audit_log(
@@ -336,6 +331,28 @@ def reading_attach_photo(*, actor: Actor, reading: Reading, photo) -> Reading:
         data={"file": reading.photo.name},
     )
     return reading
+
+
+def _locked(reading: Reading) -> Reading:
+    return Reading.objects.select_for_update().select_related("meter__service_point").get(pk=reading.pk)
+
+
+@transaction.atomic
+def reading_attach_photo(*, actor: Actor, reading: Reading, photo) -> Reading:
+    """Attach a photo of the meter to a reading waiting for review (the photo is re-encoded first)."""
+    reading = _locked(reading)
+    if reading.status != Status.HELD:
+        raise ValueError("only a reading waiting for review takes a photo")
+    return _store_photo(actor, reading, photo)
+
+
+@transaction.atomic
+def reading_photo_add(*, actor: Actor, reading: Reading, photo) -> Reading:
+    """Keep the photo the meter reader took with the reading (re-encoded); a retried send keeps the first."""
+    reading = _locked(reading)
+    if reading.photo:
+        return reading
+    return _store_photo(actor, reading, photo)
 
 
 # --- staff: notes and the review of held readings ------------------------------------------------------------

@@ -1,5 +1,4 @@
-"""What the meter reader records at a door besides readings: a visit without access (so the point isn't
-forgotten) and the photo of the meter taken with a reading."""
+"""The meter reader's visits that end without a reading ("no access"), recorded so the point isn't forgotten."""
 
 from __future__ import annotations
 
@@ -10,9 +9,8 @@ from django.db import IntegrityError, transaction
 from ebok.audit.services import audit_log
 from ebok.common import clock
 from ebok.common.actor import Actor
-from ebok.common.images import clean_photo
 from ebok.metering.models import ServicePoint
-from ebok.readings.models import NoAccess, NoAccessReason, Reading
+from ebok.readings.models import NoAccess, NoAccessReason
 
 
 @transaction.atomic
@@ -54,21 +52,3 @@ def no_access_record(
         data={"date": date.isoformat(), "reason": reason, "note": visit.note},
     )
     return visit
-
-
-@transaction.atomic
-def reading_photo_add(*, actor: Actor, reading: Reading, photo) -> Reading:
-    """Keep the photo the reader took of the meter with the reading (re-encoded; the first photo stays)."""
-    reading = Reading.objects.select_for_update().select_related("meter__service_point").get(pk=reading.pk)
-    if reading.photo:
-        return reading  # a retried send: the photo is already there
-    reading.photo = clean_photo(photo)
-    reading.save(update_fields=["photo"])
-    audit_log(
-        actor=actor,
-        action="reading.photo_attached",
-        obj=reading,
-        customer_id=reading.meter.service_point.customer_id,
-        data={"file": reading.photo.name},
-    )
-    return reading

@@ -14,3 +14,16 @@ def staff(client, cast):
         return client
 
     return login
+
+
+@pytest.fixture
+def staff_en(staff):
+    """Like `staff`, with pages in English (for tests that read the page's words)."""
+    from django.conf import settings
+
+    def login(name: str):
+        client = staff(name)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return login

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
 
 from ebok.audit.models import AuditEntry
 from ebok.audit.selectors import audit_search
@@ -20,15 +19,8 @@ WARSAW = dt.timezone(dt.timedelta(hours=2))  # summer time: the days below are i
 
 
 @pytest.fixture
-def staff(staff):
-    """Pages in English."""
-
-    def login(name: str):
-        client = staff(name)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return login
+def staff(staff_en):
+    return staff_en
 
 
 def log(at: dt.datetime, actor: Actor, action: str, obj, customer=None, **data) -> AuditEntry:

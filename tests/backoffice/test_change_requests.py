@@ -15,15 +15,8 @@ from ebok.customers.services import ChangeRequestDecided, change_request_create,
 
 
 @pytest.fixture
-def staff(staff):
-    """Pages in English."""
-
-    def login(name: str):
-        client = staff(name)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return login
+def staff(staff_en):
+    return staff_en
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -22,20 +21,12 @@ from ebok.payments.selectors import balance_for_customer
 from ebok.payments.services import payment_record
 from ebok.readings.models import Reading, Source, Status
 from tests import factories
-from tests.factories import VALID_NIP
-from tests.portal.conftest import make_history
+from tests.factories import VALID_NIP, make_history
 
 
 @pytest.fixture
-def staff(staff):
-    """Pages in English."""
-
-    def login(name: str):
-        client = staff(name)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return login
+def staff(staff_en):
+    return staff_en
 
 
 @pytest.fixture
@@ -188,18 +179,11 @@ def test_search_costs_the_same_number_of_queries_for_2_and_20_results(staff, gro
 
 
 @pytest.fixture
-def household(cast, tariff, today):
-    """Customer A with a history: invoices, a payment, a held reading, consents, a change request, audit."""
-    customer = cast["customer_a_record"]
-    point, meter = make_history(customer, tariff.group, invoices=2, today=today - dt.timedelta(days=10))
+def household(cast, home_a, tariff, today):
+    """Customer A with a history (home_a: invoices, a payment) plus a held reading, consents, a change
+    request, audit."""
+    customer, point, meter = home_a["customer"], home_a["point"], home_a["meter"]
     first = customer.invoices.order_by("id").first()
-    payment_record(
-        actor=SYSTEM,
-        customer=customer,
-        amount=first.total_gross,
-        received_on=today - dt.timedelta(days=5),
-        title=f"Faktura {first.number}",
-    )
     Reading.objects.create(
         meter=meter,
         date=today,

@@ -13,7 +13,7 @@ from ebok.billing.models import Invoice, InvoiceKind
 from ebok.common.actor import SYSTEM
 from ebok.readings.models import Source
 from ebok.readings.services import reading_submit
-from tests.portal.conftest import make_history
+from tests.factories import make_history
 
 
 @pytest.fixture

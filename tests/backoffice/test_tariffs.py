@@ -13,7 +13,7 @@ from ebok.audit.models import AuditEntry
 from ebok.tariffs.models import Tariff
 from ebok.tariffs.selectors import tariff_impact
 from tests import factories
-from tests.portal.conftest import make_history
+from tests.factories import make_history
 
 
 def url(name, *args):

@@ -19,7 +19,7 @@ from ebok.readings.models import Reading, Source, Status
 from ebok.readings.services import reading_submit
 from tests import factories
 from tests.browser.helpers import assert_accessible
-from tests.portal.conftest import make_history
+from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
 

@@ -15,7 +15,7 @@ from ebok.common.actor import SYSTEM
 from ebok.payments.services import payment_record
 from tests import factories
 from tests.browser.helpers import axe_violations, format_violations
-from tests.portal.conftest import make_history
+from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
 

@@ -18,7 +18,7 @@ from ebok.readings.models import Reading, Source, Status
 from ebok.readings.services import reading_attach_photo
 from tests import factories
 from tests.browser.helpers import axe_violations, format_violations
-from tests.portal.conftest import make_history
+from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
 

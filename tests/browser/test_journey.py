@@ -21,7 +21,7 @@ from ebok.notifications.models import ConsentEvent
 from ebok.payments.selectors import balance_for_customer
 from tests import factories
 from tests.browser.helpers import assert_accessible, assert_focus_visible, press_tab_until
-from tests.portal.conftest import make_history
+from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
 

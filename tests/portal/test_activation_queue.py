@@ -15,7 +15,7 @@ from ebok.audit.models import AuditEntry
 from ebok.common import clock
 from ebok.common.actor import SYSTEM
 from tests import factories
-from tests.portal.conftest import make_history
+from tests.factories import make_history
 
 PASSWORD = "kwitnąca jabłoń 1987"
 

@@ -14,7 +14,7 @@ from ebok.common import clock
 from ebok.common.actor import SYSTEM
 from ebok.payments.services import payment_record
 from tests import factories
-from tests.portal.conftest import make_history
+from tests.factories import make_history
 
 PAGES = [
     "dashboard",
