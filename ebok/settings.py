@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     # Domain apps: models and services (writes) / selectors (reads).
     "ebok.company",
     "ebok.accounts",
@@ -185,6 +187,22 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("EBOK_EMAIL_TLS", True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+EMAIL_TIMEOUT = 30
+
+# --- Background tasks and messages ----------------------------------------------------------------------
+# One task API (django-tasks, the package behind Django 6's django.tasks); the database queue needs no extra
+# server. Start workers with `ebok worker` (README, "Background worker").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds to wait before each retry of a message that failed to send; after the last one it is FAILED.
+EBOK_MESSAGE_RETRY_DELAYS = [int(s) for s in env_list("EBOK_MESSAGE_RETRY_DELAYS", ["60", "300", "1800", "7200"])]
+# Days before the due date on which "payment due" reminders go out.
+EBOK_PAYMENT_DUE_NOTICE_DAYS = env_int("EBOK_PAYMENT_DUE_NOTICE_DAYS", 3, minimum=1, maximum=30)
+# SMS: off by default; "console" logs messages, "smsapi" sends through SMSAPI.pl.
+EBOK_SMS_PROVIDER = env_choice("EBOK_SMS_PROVIDER", ("", "console", "smsapi"), "")
+EBOK_SMSAPI_URL = env_str("EBOK_SMSAPI_URL", "https://api.smsapi.pl/sms.do")
+EBOK_SMSAPI_TOKEN = env_str("EBOK_SMSAPI_TOKEN")
+EBOK_SMSAPI_SENDER = env_str("EBOK_SMSAPI_SENDER")
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

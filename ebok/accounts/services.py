@@ -15,7 +15,7 @@ from ebok.billing.models import Invoice
 from ebok.common import clock
 from ebok.common.actor import Actor
 from ebok.customers.models import Customer
-from ebok.notifications.emails import send_email
+from ebok.notifications.outbox import send_email
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -93,6 +93,7 @@ def registration_create(
         name="confirm_email",
         context={"link": _link("portal:confirm_email", user, email_confirmation_token.make_token(user))},
         language=language,
+        sensitive=True,
     )
     return registration
 

@@ -44,6 +44,12 @@ def _book(payment: Payment) -> None:
     )
 
 
+def _notify_after_commit(payment: Payment) -> None:
+    from ebok.notifications.services import notify_payment_received
+
+    transaction.on_commit(lambda: notify_payment_received(payment))
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -103,6 +109,7 @@ def payment_record(
         return existing
     if customer is not None:
         _book(payment)
+        _notify_after_commit(payment)
     audit_log(
         actor=actor,
         action="payment.recorded",
@@ -130,6 +137,7 @@ def payment_assign(*, actor: Actor, payment: Payment, customer: Customer) -> Pay
         payment.invoice = find_invoice_in_title(payment.title, customer)
     payment.save(update_fields=["customer", "invoice"])
     _book(payment)
+    _notify_after_commit(payment)
     audit_log(
         actor=actor,
         action="payment.assigned",

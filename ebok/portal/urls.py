@@ -4,7 +4,7 @@ the website's reading form. Everything else needs a logged-in customer with an a
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from ebok.portal.views import account, customer, public, readings
+from ebok.portal.views import account, customer, public, readings, unsubscribe
 
 app_name = "portal"
 urlpatterns = [
@@ -56,4 +56,5 @@ urlpatterns = [
     path("points/<int:point_id>/reading/", readings.submit_reading, name="submit_reading"),
     path("readings/submitted/<slug:key>/", readings.submission_result, name="submission_result"),
     path("readings/<int:reading_id>/photo/", readings.attach_photo, name="reading_photo"),
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe_link, name="unsubscribe"),
 ]

@@ -249,7 +249,15 @@ def reading_submit(
             "reason": code,
         },
     )
+    if status == Status.HELD:
+        _notify_after_commit(reading, "held")
     return reading
+
+
+def _notify_after_commit(reading: Reading, outcome: str) -> None:
+    from ebok.notifications.services import notify_reading_review
+
+    transaction.on_commit(lambda: notify_reading_review(reading, outcome=outcome))
 
 
 @transaction.atomic
@@ -318,6 +326,7 @@ def _hold_if_garden_exceeds_main(actor: Actor, readings: list[Reading], meters: 
                 customer_id=meters[reading.meter_id].service_point.customer_id,
                 data={"reason": "additional_exceeds_main"},
             )
+            _notify_after_commit(reading, "held")
 
 
 def _store_photo(actor: Actor, reading: Reading, photo) -> Reading:
@@ -456,6 +465,7 @@ def reading_review(*, actor: Actor, reading: Reading, accept: bool, reason: str 
             customer_id=customer_id,
             data={"held_for": held_for, "reason": reason, "value": str(reading.value)},
         )
+        _notify_after_commit(reading, "rejected")
         return reading
     billed_until = (
         Invoice.objects.filter(service_point_id=point_id, kind=InvoiceKind.INVOICE)
@@ -494,6 +504,7 @@ def reading_review(*, actor: Actor, reading: Reading, accept: bool, reason: str 
         )
         if held.pk == reading.pk:
             reading = held
+    _notify_after_commit(reading, "accepted")
     return reading
 
 

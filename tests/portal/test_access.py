@@ -28,6 +28,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "unsubscribe",  # the signed token in the link is the credential (tests/notifications/test_unsubscribe.py)
 }
 NAMES = [p.name for p in urlpatterns if isinstance(p, URLPattern)]
 PRIVATE = [name for name in NAMES if name not in PUBLIC]
@@ -115,7 +116,7 @@ def test_a_staff_user_without_a_customer_sees_the_account_page_not_customer_data
     assert response.url == reverse("portal:account")
 
 
-@pytest.mark.parametrize("name", sorted(PUBLIC - {"logout", "confirm_email", "password_reset_confirm"}))
+@pytest.mark.parametrize("name", sorted(PUBLIC - {"logout", "confirm_email", "password_reset_confirm", "unsubscribe"}))
 def test_public_pages_open_without_login(client, company, objects_of_a, name):
     objects_of_a["topic"] = "faq"
     assert client.get(url_for(name, objects_of_a)).status_code == 200

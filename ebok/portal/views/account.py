@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -18,6 +19,7 @@ from django.views.i18n import set_language as django_set_language
 from ebok.accounts.models import Registration, User
 from ebok.accounts.services import email_confirmation_token, registration_confirm_email, registration_create
 from ebok.accounts.throttle import Throttled, throttle_check, throttle_hit
+from ebok.notifications.outbox import send_email
 from ebok.portal.access import attach_customers, client_ip, portal_actor
 from ebok.portal.forms import PortalLoginForm, RegistrationForm, throttled_message
 
@@ -95,12 +97,34 @@ def account_status(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/account/status.html", {"registration": registration, "nav": "account"})
 
 
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Sends the link through the outbox, in the person's language; the link uses EBOK_SITE_URL, never the
+    request's Host header (which an attacker could set)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        user = context["user"]
+        send_email(
+            to=to_email,
+            name="password_reset",
+            context={"uid": context["uid"], "token": context["token"]},
+            language=user.language,
+            sensitive=True,
+        )
+
+
 class PortalPasswordResetView(auth_views.PasswordResetView):
     """Always answers "if the address has an account, we sent a link" (no account enumeration)."""
 
     template_name = "portal/account/password_reset.html"
-    email_template_name = "portal/account/password_reset_email.txt"
-    subject_template_name = "portal/account/password_reset_subject.txt"
+    form_class = QueuedPasswordResetForm
     success_url = reverse_lazy("portal:password_reset_done")
 
     def form_valid(self, form):
