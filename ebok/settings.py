@@ -195,7 +195,9 @@ EMAIL_TIMEOUT = 30
 # server. Start workers with `ebok worker` (README, "Background worker").
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds to wait before each retry of a message that failed to send; after the last one it is FAILED.
-EBOK_MESSAGE_RETRY_DELAYS = [int(s) for s in env_list("EBOK_MESSAGE_RETRY_DELAYS", ["60", "300", "1800", "7200"])]
+EBOK_MESSAGE_RETRY_DELAYS = [
+    int(s) for s in env_list("EBOK_MESSAGE_RETRY_DELAYS", ["60", "300", "1800", "7200"])
+]
 # Days before the due date on which "payment due" reminders go out.
 EBOK_PAYMENT_DUE_NOTICE_DAYS = env_int("EBOK_PAYMENT_DUE_NOTICE_DAYS", 3, minimum=1, maximum=30)
 # SMS: off by default; "console" logs messages, "smsapi" sends through SMSAPI.pl.
@@ -203,6 +205,8 @@ EBOK_SMS_PROVIDER = env_choice("EBOK_SMS_PROVIDER", ("", "console", "smsapi"), "
 EBOK_SMSAPI_URL = env_str("EBOK_SMSAPI_URL", "https://api.smsapi.pl/sms.do")
 EBOK_SMSAPI_TOKEN = env_str("EBOK_SMSAPI_TOKEN")
 EBOK_SMSAPI_SENDER = env_str("EBOK_SMSAPI_SENDER")
+if EBOK_SMS_PROVIDER == "smsapi" and not EBOK_SMSAPI_TOKEN:
+    raise ImproperlyConfigured("EBOK_SMSAPI_TOKEN is required with EBOK_SMS_PROVIDER=smsapi")
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -38,6 +38,8 @@ _CLERK = [
     ("payments", "add_payment"),
     ("payments", "change_payment"),
     ("notifications", "add_consentevent"),
+    ("notifications", "change_message"),  # send a failed message again
+    ("notifications", "add_announcement"),  # create and send announcements
     ("accounts", "change_customeraccess"),
     ("accounts", "add_customeraccess"),
     ("accounts", "decide_registration"),

@@ -5,11 +5,13 @@ from django.urls import path
 
 from ebok.backoffice.views import (
     activations,
+    announcements,
     audit,
     customers,
     debtors,
     home,
     invoices,
+    messages,
     meters,
     payments,
     readings,
@@ -44,5 +46,7 @@ for area in (
     reports,
     audit,
     routes,
+    messages,
+    announcements,
 ):
     urlpatterns += area.urlpatterns

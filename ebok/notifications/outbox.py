@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import uuid
 from email.utils import formataddr
 
 from django.conf import settings
@@ -47,14 +48,15 @@ class PermanentFailure(Exception):
 
 
 def unsubscribe_token(message: Message) -> str:
-    return signing.dumps(str(message.public_id), salt=UNSUBSCRIBE_SALT, compress=False)
+    """The message's id and its HMAC signature (short enough for an SMS)."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(message.public_id.hex)
 
 
 def message_for_unsubscribe_token(token: str) -> Message | None:
     """The message a signed link came from; None if the link was changed or made up."""
     try:
-        public_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
+        public_id = uuid.UUID(hex=signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
         return None
     return Message.objects.select_related("customer").filter(public_id=public_id).exclude(kind="").first()
 
@@ -134,7 +136,9 @@ def _enqueue(message_id: int, run_after: dt.datetime | None = None) -> None:
     task = deliver_message
     if run_after is not None:
         if not task.get_backend().supports_defer:
-            return  # the retry waits for messages_requeue (run by `ebok worker` and `ebok notify`)
+            # The retry waits for messages_requeue (run by `ebok worker` and `ebok notify`) once it is due.
+            Message.objects.filter(pk=message_id).update(enqueued_at=None)
+            return
         task = task.using(run_after=run_after)
     Message.objects.filter(pk=message_id).update(enqueued_at=clock.now())
     task.enqueue(message_id)
@@ -201,7 +205,9 @@ def message_deliver(*, message_id: int) -> str:
             _send_email(message)
     except PermanentFailure as failure:
         error, retry_in = str(failure), None
-    except (OSError, smtplib.SMTPException, sms.SmsError) as failure:
+    except Exception as failure:  # noqa: BLE001 - network, server or our own error: counted, retried, then FAILED
+        if not isinstance(failure, OSError | smtplib.SMTPException | sms.SmsError):
+            log.exception("message %s could not be sent", message.pk)
         delays = settings.EBOK_MESSAGE_RETRY_DELAYS
         error = f"{type(failure).__name__}: {failure}"
         retry_in = dt.timedelta(seconds=delays[attempts - 1]) if attempts <= len(delays) else None

@@ -9,17 +9,19 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 
 from ebok.billing.models import Invoice, InvoiceKind
 from ebok.common import clock
 from ebok.company.selectors import company_or_none
 from ebok.customers.models import Customer
+from ebok.metering.models import Meter
 from ebok.metering.routes import window_of
 from ebok.notifications.models import ConsentEvent, ConsentKind
 from ebok.notifications.outbox import messages_requeue
 from ebok.notifications.services import invoices_deliver_pending, notify
 from ebok.payments.selectors import settlement_for_customer
-from ebok.readings.models import Reading
+from ebok.readings.models import Reading, Status
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,22 @@ def _customers_who_ever_consented(kind: str):
     return Customer.objects.filter(pk__in=ids).order_by("pk")
 
 
+def _has_unread_meter(customer: Customer, *, since: dt.date) -> bool:
+    """Whether a meter of the customer in service has no reading in force since `since`.
+
+    A refused reading doesn't count (the customer still has to read the meter), and a reading of one
+    address doesn't excuse another; a customer without meters has nothing to read.
+    """
+    read = Reading.objects.filter(
+        meter=OuterRef("pk"), date__gte=since, status__in=[Status.ACCEPTED, Status.HELD]
+    )
+    return (
+        Meter.objects.filter(service_point__customer=customer, removed_on__isnull=True)
+        .filter(~Exists(read))
+        .exists()
+    )
+
+
 def reading_window_notify(today: dt.date) -> int:
     """When a reading window opens: a reminder to everyone who asked for one and hasn't read their meter yet."""
     company = company_or_none()
@@ -40,7 +58,7 @@ def reading_window_notify(today: dt.date) -> int:
         return 0
     count = 0
     for customer in _customers_who_ever_consented(ConsentKind.READING_WINDOW).iterator(chunk_size=500):
-        if Reading.objects.filter(meter__service_point__customer=customer, date__gte=window.start).exists():
+        if not _has_unread_meter(customer, since=window.start):
             continue
         count += len(
             notify(

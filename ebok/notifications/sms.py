@@ -6,6 +6,7 @@ a Bearer token, answered with JSON). Another gateway is one class with a `send` 
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import re
@@ -30,7 +31,11 @@ class SmsProvider(Protocol):
 
 
 def normalize_phone(raw: str) -> str | None:
-    """A mobile number as digits with the country code (48 for a 9-digit Polish number); None if not one."""
+    """A mobile number as digits with the country code (48 for a 9-digit Polish number); None if not one.
+
+    Without "+" or "00" only a Polish number is understood (9 digits, or 11 starting with 48): "0600123456"
+    is a typo, not a number in some other country.
+    """
     digits = re.sub(r"[\s\-().]", "", raw or "")
     if digits.startswith("+"):
         digits = digits[1:]
@@ -38,7 +43,11 @@ def normalize_phone(raw: str) -> str | None:
         digits = digits[2:]
     elif len(digits) == 9:
         digits = "48" + digits
+    elif not (len(digits) == 11 and digits.startswith("48")):
+        return None
     if not digits.isdigit() or not 10 <= len(digits) <= 15:
+        return None
+    if digits.startswith("48") and len(digits) != 11:  # +48 is followed by exactly 9 digits
         return None
     return digits
 
@@ -74,8 +83,12 @@ class SmsApiPl:
                 answer = json.loads(response.read().decode() or "{}")
         except urllib.error.HTTPError as error:
             raise SmsError(f"HTTP {error.code} from the SMS gateway") from error
-        except (urllib.error.URLError, TimeoutError, ValueError) as error:
+        # OSError covers a timeout and a connection reset while reading; HTTPException a truncated answer.
+        # Anything escaping here would leave the message "sending" and its attempts uncounted.
+        except (OSError, http.client.HTTPException, ValueError) as error:
             raise SmsError(f"SMS gateway unreachable or unreadable: {error}") from error
+        if not isinstance(answer, dict):
+            raise SmsError(f"unexpected answer from the SMS gateway: {answer!r}")
         if "error" in answer:
             raise SmsError(f"SMS gateway error {answer.get('error')}: {answer.get('message', '')}")
         try:

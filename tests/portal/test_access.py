@@ -116,7 +116,9 @@ def test_a_staff_user_without_a_customer_sees_the_account_page_not_customer_data
     assert response.url == reverse("portal:account")
 
 
-@pytest.mark.parametrize("name", sorted(PUBLIC - {"logout", "confirm_email", "password_reset_confirm", "unsubscribe"}))
+@pytest.mark.parametrize(
+    "name", sorted(PUBLIC - {"logout", "confirm_email", "password_reset_confirm", "unsubscribe"})
+)
 def test_public_pages_open_without_login(client, company, objects_of_a, name):
     objects_of_a["topic"] = "faq"
     assert client.get(url_for(name, objects_of_a)).status_code == 200

@@ -1,5 +1,5 @@
 """Back-office: find a customer, the customer's page with everything at one glance, and the customers'
-requests to change their data (approve / reject)."""
+requests to change their data (approve / reject), and consents the customer gave at the office or on paper."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ebok.audit.selectors import audit_for_customer, with_details
 from ebok.backoffice.access import staff_actor, staff_required
 from ebok.backoffice.forms.customers import ChangeRequestDecisionForm, CustomerSearchForm
+from ebok.backoffice.forms.notifications import ConsentRecordForm
 from ebok.backoffice.views.audit import audit_url, with_readable_data
 from ebok.billing.selectors import invoices_for_customer
 from ebok.common import clock
@@ -33,7 +34,13 @@ from ebok.customers.selectors import (
 )
 from ebok.customers.services import ChangeRequestDecided, change_request_decide
 from ebok.notifications.models import ConsentKind, ConsentMedium
-from ebok.notifications.selectors import MEDIA, consent_history, current_consents
+from ebok.notifications.selectors import (
+    MEDIA,
+    consent_history,
+    current_consents,
+    messages_for_customer,
+)
+from ebok.notifications.services import consents_set
 from ebok.payments.selectors import payments_for_customer, settlement_for_customer
 from ebok.readings.selectors import points_for_customer
 
@@ -84,8 +91,7 @@ def _with_open_amounts(invoices, settlement) -> list:
     return invoices
 
 
-def _consent_rows(customer: Customer) -> list[dict]:
-    state = current_consents(customer)
+def _consent_rows(state: dict[tuple[str, str], bool]) -> list[dict]:
     return [
         {
             "kind": ConsentKind(kind).label,
@@ -106,6 +112,14 @@ def customer(request: HttpRequest, code: str) -> HttpResponse:
     payments, more_payments = _recent(payments_for_customer(customer).select_related("invoice"))
     consents, more_consents = _recent(consent_history(customer))
     changes, more_changes = _recent(change_requests_for_customer(customer))
+    consent_state = current_consents(customer)
+    can_see_messages = request.user.has_perm("notifications.view_message")
+    sent, more_sent = _recent(messages_for_customer(customer)) if can_see_messages else ([], False)
+    consent_form = (
+        ConsentRecordForm(current=consent_state)
+        if request.user.has_perm("notifications.add_consentevent")
+        else None
+    )
     can_audit = request.user.has_perm("audit.view_auditentry")
     audit = (
         with_readable_data(
@@ -132,11 +146,15 @@ def customer(request: HttpRequest, code: str) -> HttpResponse:
             "payments": payments,
             "more_payments": more_payments,
             "ledger": ledger_with_running_balance(customer, limit=RECENT),
-            "consent_rows": _consent_rows(customer),
+            "consent_rows": _consent_rows(consent_state),
+            "consent_form": consent_form,
             "consents": consents,
             "more_consents": more_consents,
             "changes": changes,
             "more_changes": more_changes,
+            "can_see_messages": can_see_messages,
+            "sent": sent,
+            "more_sent": more_sent,
             "accounts": portal_accounts_for_customer(customer),
             "can_audit": can_audit,
             "audit": audit,
@@ -182,6 +200,55 @@ def customer_history(request: HttpRequest, code: str, section: str) -> HttpRespo
         request,
         "backoffice/customers/history.html",
         {"customer": customer, "section": section, "title": HISTORIES[section], "page": page, "items": items},
+    )
+
+
+# --- consents given at the office or on paper -----------------------------------------------------------
+
+
+def _consent_changes_text(events) -> str:
+    return "; ".join(
+        _("%(consent)s – %(medium)s: %(change)s")
+        % {
+            "consent": capfirst(event.get_kind_display()),
+            "medium": event.get_medium_display(),
+            "change": _("given") if event.given else _("withdrawn"),
+        }
+        for event in events
+    )
+
+
+@staff_required("notifications.add_consentevent")
+def customer_consents_record(request: HttpRequest, code: str) -> HttpResponse:
+    """The form is on the customer's page; this page shows it again when something is missing (and on GET)."""
+    customer = _customer(code)
+    form = ConsentRecordForm(request.POST or None, current=current_consents(customer))
+    if request.method == "POST" and form.is_valid():
+        events = consents_set(
+            actor=staff_actor(request),
+            customer=customer,
+            wanted=form.wanted(),
+            channel=form.cleaned_data["channel"],
+            document=form.document_reference(),
+        )
+        if events:
+            messages.success(
+                request,
+                _("Consents of customer %(code)s recorded: %(changes)s.")
+                % {"code": customer.code, "changes": _consent_changes_text(events)},
+            )
+        else:
+            messages.info(
+                request,
+                _("Nothing changed: the consents of customer %(code)s were already like this.")
+                % {"code": customer.code},
+            )
+        return redirect(f"{reverse('backoffice:customer', args=[customer.code])}#consents-h")
+    return render(
+        request,
+        "backoffice/customers/consents_record.html",
+        {"customer": customer, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -268,6 +335,7 @@ def change_request_decide_view(request: HttpRequest, request_id: int) -> HttpRes
 urlpatterns = [
     path("customers/", customers, name="customers"),
     path("customers/<str:code>/", customer, name="customer"),
+    path("customers/<str:code>/consents/record/", customer_consents_record, name="customer_consents_record"),
     path("customers/<str:code>/<slug:section>/", customer_history, name="customer_history"),
     path("change-requests/", change_requests, name="change_requests"),
     path("change-requests/<int:request_id>/", change_request_decide_view, name="change_request_decide"),

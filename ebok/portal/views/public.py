@@ -15,8 +15,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ebok.common import clock
 from ebok.company.models import Company
 from ebok.company.selectors import company_or_none
+from ebok.notifications.selectors import announcements_current
 
 # The accessibility statement's dates: change them whenever the portal or the statement changes materially.
 ACCESSIBILITY_PUBLISHED = dt.date(2026, 11, 28)
@@ -120,6 +122,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "nav": "home",
         "reading_windows": reading_windows(company),
         "help_topics": _help_topics(),
+        "announcements": list(announcements_current(clock.today())),
     }
     return render(request, "portal/public/home.html", context)
 

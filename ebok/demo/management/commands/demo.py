@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -62,4 +65,11 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
         if no_serve:
             return
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        # The background worker sends the portal's e-mails (printed here unless EBOK_EMAIL_HOST is set).
+        worker = subprocess.Popen([sys.executable, "-m", "ebok", "worker", "--interval", "0.5"])  # noqa: S603
+        self.stdout.write(f"Background worker started (pid {worker.pid}).")
+        try:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
