@@ -10,6 +10,8 @@ import pytest
 
 from ebok.accounts.models import CustomerAccess, Role, User
 from ebok.common import clock
+from ebok.notifications.models import Announcement
+from ebok.notifications.outbox import message_queue, unsubscribe_token
 from ebok.portal.views.public import HELP_TOPICS
 from ebok.readings.models import Reading, Source, Status
 from tests import factories
@@ -48,7 +50,30 @@ def site(company):
     from django.contrib.auth.models import Group
 
     clerk.groups.add(Group.objects.get(name=Role.CLERK.value))
-    return {"point": point, "invoice": customer.invoices.first(), "held": held, "key": key}
+    today = dt.date.today()
+    Announcement.objects.create(
+        title="Przerwa w dostawie wody",
+        body="Wymiana zasuwy na sieci wodociągowej.",
+        scope="city",
+        city=point.city,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=1),
+        created_at=clock.now(),
+    )
+    notice = message_queue(
+        to=customer.email,
+        template="invoice_issued",
+        context={"invoice": customer.invoices.first(), "customer": customer},
+        customer=customer,
+        kind="invoice_issued",
+    )
+    return {
+        "point": point,
+        "invoice": customer.invoices.first(),
+        "held": held,
+        "key": key,
+        "unsubscribe": f"/unsubscribe/{unsubscribe_token(notice)}/",
+    }
 
 
 def submit_empty(page) -> None:
@@ -98,6 +123,11 @@ def test_no_portal_page_has_accessibility_violations(make_page, site, language, 
     visit("/password/reset/", errors=True)
     visit("/password/reset/sent/")
     visit("/password/reset/MQ/wrong-token/", "password reset link that does not work")
+    visit(site["unsubscribe"], "unsubscribe: confirm")
+    submit_empty(page)
+    check(page, "unsubscribe: done", problems)
+    visit(site["unsubscribe"], "unsubscribe: link used")
+    visit("/unsubscribe/made-up:token/", "unsubscribe: link not valid")
 
     # The customer's pages
     log_in(page, "anna@example.org")
