@@ -254,7 +254,7 @@ def announcement_send(*, actor: Actor, announcement: Announcement) -> int:
 @transaction.atomic
 def unsubscribe(*, message: Message, ip: str | None = None) -> bool:
     """Withdraw the consent a message was sent under, by its signed link; False if the link was used before."""
-    message = Message.objects.select_for_update().select_related("customer").get(pk=message.pk)
+    message = Message.objects.select_for_update(of=("self",)).select_related("customer").get(pk=message.pk)
     if message.unsubscribed_at is not None or not message.kind or message.customer is None:
         return False
     message.unsubscribed_at = clock.now()

@@ -319,3 +319,10 @@ def test_the_menu_shows_messages_and_announcements_to_those_who_may_see_them(sta
     assert 'href="/staff/announcements/"' in clerk
     assert 'href="/staff/messages/"' not in reader
     assert 'href="/staff/announcements/"' not in reader
+
+
+def test_the_start_page_counts_the_messages_that_could_not_be_sent(staff, outbox):
+    page = staff.get("/staff/")
+
+    assert page.context["waiting"]["failed_messages"] == 1
+    assert f"{LIST}?status=failed" in page.content.decode()

@@ -103,11 +103,6 @@ def test_the_reminder_is_in_each_customers_language(opening_day, tariff, django_
         assert subjects[polish.email] == translation.gettext(WINDOW_SUBJECT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ebok/locale (the translator's) lacks the new notification texts: footer, reading window/review, "
-    "payment due/received and every SMS",
-)
 def test_a_polish_customer_gets_a_polish_subject(opening_day, tariff, django_capture_on_commit_callbacks):
     _household(tariff, name="Jan Kowalski", language="pl")
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from ebok.accounts.selectors import registrations_waiting
 from ebok.backoffice.access import staff_required
 from ebok.customers.models import ChangeRequest, ChangeRequestStatus
+from ebok.notifications.models import Message, MessageStatus
 from ebok.payments.models import Payment
 from ebok.readings.models import Reading, Status
 
@@ -26,4 +27,6 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     if user.has_perm("payments.view_payment"):
         waiting.append(("unmatched_payments", Payment.objects.filter(customer__isnull=True).count()))
+    if user.has_perm("notifications.view_message"):
+        waiting.append(("failed_messages", Message.objects.filter(status=MessageStatus.FAILED).count()))
     return render(request, "backoffice/home.html", {"waiting": dict(waiting)})
