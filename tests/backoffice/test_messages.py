@@ -322,7 +322,7 @@ def test_the_menu_shows_messages_and_announcements_to_those_who_may_see_them(sta
 
 
 def test_the_start_page_counts_the_messages_that_could_not_be_sent(staff, outbox):
-    page = staff.get("/staff/")
+    page = staff("office_clerk").get("/staff/")
 
     assert page.context["waiting"]["failed_messages"] == 1
     assert f"{LIST}?status=failed" in page.content.decode()
