@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from ebok.common.env import env_bool, env_choice, env_int, env_list, env_str
@@ -59,7 +60,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     # Domain apps: models and services (writes) / selectors (reads).
+    "ebok.common",  # shared helpers and the operations commands (backup, restore)
     "ebok.company",
     "ebok.accounts",
     "ebok.customers",
@@ -81,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -209,6 +213,25 @@ if EBOK_SMS_PROVIDER == "smsapi" and not EBOK_SMSAPI_TOKEN:
     raise ImproperlyConfigured("EBOK_SMSAPI_TOKEN is required with EBOK_SMS_PROVIDER=smsapi")
 
 # --- Security -------------------------------------------------------------------------------------------
+# Content Security Policy on every response (django-csp): scripts and styles only from our own static files,
+# nothing inline (a template that needs an inline script uses {{ request.csp_nonce }}); no plugins, no
+# <base>, no framing. Images may be data: URIs (the reader app's photo preview) and blob: (camera).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
