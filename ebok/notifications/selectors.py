@@ -75,11 +75,15 @@ def announcement_areas() -> dict[str, list[str]]:
     return {city: sorted(streets) for city, streets in sorted(areas.items())}
 
 
-def announcement_recipients(announcement: Announcement) -> Iterator[Customer]:
-    """The customers with a service point in the announcement's area (each once)."""
+def announcement_recipients(announcement: Announcement, *, consented_to: str = "") -> Iterator[Customer]:
+    """The customers with a service point in the announcement's area (each once); with `consented_to`, only
+    those who ever gave that consent (a prefilter: the sender still checks the current state)."""
     from ebok.metering.models import ServicePoint
 
     points = ServicePoint.objects.all()
+    if consented_to:
+        ever = ConsentEvent.objects.filter(kind=consented_to, given=True).values("customer_id")
+        points = points.filter(customer_id__in=ever)
     if announcement.scope != AnnouncementScope.EVERYONE:
         points = points.filter(city=announcement.city)
     seen: set[int] = set()

@@ -229,7 +229,7 @@ def announcement_send(*, actor: Actor, announcement: Announcement) -> int:
     if announcement.sent_at is not None:
         return 0
     count = 0
-    for customer in announcement_recipients(announcement):
+    for customer in announcement_recipients(announcement, consented_to=ConsentKind.OUTAGE):
         count += len(
             notify(
                 customer=customer,
