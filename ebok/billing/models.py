@@ -75,7 +75,10 @@ class Invoice(FrozenModel):
     class Meta:
         ordering = ["-issue_date", "-id"]
         permissions = [("correct_invoice", "Can issue correction invoices")]
-        indexes = [models.Index(fields=["customer", "issue_date"])]
+        indexes = [
+            models.Index(fields=["customer", "issue_date"]),
+            models.Index(fields=["issued_at"], name="invoice_issued_at"),  # delivery of new invoices
+        ]
         constraints = [
             models.UniqueConstraint(fields=["kind", "year", "sequence"], name="invoice_unique_sequence"),
             models.UniqueConstraint(
