@@ -26,7 +26,7 @@ from ebok.billing.documents.ksef import KsefError, invoice_to_valid_fa3
 from ebok.billing.messages import BillingError
 from ebok.billing.models import Invoice
 from ebok.billing.services import invoice_correct, invoice_issue
-from ebok.common import clock
+from ebok.common import clock, faults
 from ebok.customers.models import Customer
 from ebok.customers.services import customer_create
 from ebok.metering.models import Meter, ServicePoint
@@ -377,6 +377,7 @@ def _submit_reading(request: HttpRequest, meter: Meter, payload: s.ReadingIn) ->
             if not _numeric_overflow(error):
                 raise
             result["invoice_error"] = {"code": "out_of_range", "message": OUT_OF_RANGE}
+    faults.pause("api_reading")  # test-only, see ebok/common/faults.py
     return result
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from ebok.billing.messages import BillingError
 from ebok.billing.models import Invoice, InvoiceKind
 from ebok.billing.services import Draft, invoice_issue, preview_invoice
+from ebok.common import faults
 from ebok.common.actor import Actor
 from ebok.metering.models import ServicePoint
 from ebok.notifications.services import notify_invoice_issued
@@ -114,4 +115,5 @@ def submission_confirm(
             if is_new:
                 invoice = outcome.invoice
                 transaction.on_commit(lambda: notify_invoice_issued(invoice))
+    faults.pause("submission")  # test-only, see ebok/common/faults.py
     return outcome
