@@ -10,8 +10,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ebok.common.env import env_bool, env_choice, env_int, env_list, env_str
@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Domain apps: models and services (writes) / selectors (reads).
     "ebok.common",  # shared helpers and the operations commands (backup, restore)
     "ebok.company",
@@ -83,13 +85,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ebok.common.middleware.ProxyClientIPMiddleware",  # the client's address behind EBOK_PROXY_HOPS proxies
     "django.middleware.security.SecurityMiddleware",
+    "ebok.common.middleware.NoStoreMiddleware",  # no cache keeps pages with personal data
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ebok.accounts.middleware.SessionAgeMiddleware",  # absolute session timeout
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor was given
     "ebok.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -162,6 +168,16 @@ LOGOUT_REDIRECT_URL = "portal:home"
 # Idle timeout: the session lasts this long after the last request (each request renews it).
 SESSION_COOKIE_AGE = env_int("EBOK_SESSION_IDLE_SECONDS", 30 * 60, minimum=300)
 SESSION_SAVE_EVERY_REQUEST = True
+# Absolute timeout: however active, a login lasts at most this long (ebok.accounts.middleware).
+EBOK_SESSION_ABSOLUTE_SECONDS = env_int("EBOK_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60, minimum=600)
+# Two-step login (TOTP, django-otp): required for staff, optional for customers (ebok/accounts/twofactor.py).
+# Between the password and the code the person is not logged in yet; the password step is forgotten after:
+EBOK_2FA_PENDING_SECONDS = env_int("EBOK_2FA_PENDING_SECONDS", 10 * 60, minimum=60)
+OTP_TOTP_ISSUER = env_str("EBOK_TOTP_ISSUER", "EBOK")  # the name shown in the person's authenticator app
+# django-otp's own throttle doubles the delay after every wrong code without bound, which a person who knows
+# the password could use to lock the owner out for days; ebok.accounts.throttle limits codes instead, with a
+# bounded cool-off.
+OTP_TOTP_THROTTLE_FACTOR = 0
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # links in password-reset and e-mail confirmation messages
 
 # --- Languages and time ---------------------------------------------------------------------------------
@@ -238,9 +254,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Reverse proxies in front of EBOK that append the client's address to X-Forwarded-For (nginx: 1).
+EBOK_PROXY_HOPS = env_int("EBOK_PROXY_HOPS", 0, minimum=0, maximum=5)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SAMESITE = "Lax"
+    # __Host- cookies are only accepted over HTTPS, for this host and path / (ASVS 3.3.1).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_SSL_REDIRECT = env_bool("EBOK_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("EBOK_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EBOK_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -250,7 +273,14 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # SafeFormatter escapes line breaks and control characters in messages, so that user input (a username
+    # with "\n2026-01-01 INFO ...") can't forge a log line.
+    "formatters": {
+        "plain": {
+            "()": "ebok.common.logging.SafeFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {
         "handlers": ["console"],

@@ -20,6 +20,26 @@ def pytest_report_header(config):
     return f"database: {os.environ.get('DATABASE_URL') or 'SQLite (set DATABASE_URL=postgres://... for PostgreSQL)'}"
 
 
+@pytest.fixture(autouse=True)
+def _staff_force_login_gives_the_code():
+    """`client.force_login(user)` of a staff member (or of a customer who turned two-step login on) logs in
+    with the second factor given, as /staff/login/ does after the code: staff pages require it. Tests of the
+    code itself use the real login forms, or tests.twofactor.force_login_unverified."""
+    from django.test import Client
+
+    from tests import twofactor
+
+    def force_login(client, user, backend=None):
+        twofactor.django_force_login(client, user, backend)
+        if user.is_staff or user.totpdevice_set.filter(confirmed=True).exists():
+            twofactor.verify_session(client, user)
+
+    # A patch of its own, not the `monkeypatch` fixture: a test's monkeypatch.undo() must not remove it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
+
+
 @pytest.fixture
 def company(db):
     return factories.make_company()

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
+        from ebok.accounts import auth_events  # noqa: F401 - connects the audit of logins and logouts
         from ebok.accounts.roles import ensure_roles
 
         # Groups need the permissions that Django itself creates after migrating.

@@ -67,6 +67,7 @@ def registration_create(
     email = User.objects.normalize_email(email).strip()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
+        User().set_password(password)  # the same hashing work as a new account: the timing tells nothing
         send_email(
             to=existing.email, name="registration_exists", context={"user": existing}, language=language
         )

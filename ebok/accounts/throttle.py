@@ -24,11 +24,20 @@ class Limit:
 
 
 LIMITS = {
+    # Failed logins per account (the typed e-mail or username, known or not) and per IP address.
     "login_account": Limit(5, dt.timedelta(minutes=15)),
     "login_ip": Limit(30, dt.timedelta(minutes=15)),
+    # Wrong two-step codes (TOTP, 6 digits; about 3 of the 10^6 codes are accepted at any moment). Per account
+    # at most 5 guesses a quarter-hour and 10 a day: 3,650 guesses a year, a 1.1 % chance for someone who
+    # already has the password and guesses all year long, while every guess is in the audit trail.
+    "otp_account": Limit(5, dt.timedelta(minutes=15)),
+    "otp_account_day": Limit(10, dt.timedelta(hours=24)),
+    "otp_ip": Limit(30, dt.timedelta(minutes=15)),
     "register_ip": Limit(10, dt.timedelta(hours=1)),
     "register_code": Limit(5, dt.timedelta(hours=1)),
+    "register_email": Limit(5, dt.timedelta(hours=1)),
     "password_reset_ip": Limit(10, dt.timedelta(hours=1)),
+    "password_reset_account": Limit(5, dt.timedelta(hours=1)),  # per typed e-mail, known or not
     "website_reading_ip": Limit(20, dt.timedelta(hours=1)),
     "website_reading_code": Limit(10, dt.timedelta(hours=1)),
 }

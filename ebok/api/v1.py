@@ -438,7 +438,7 @@ def invoice_detail(request: HttpRequest, invoice_id: s.Id):
 
 PDF_RESPONSE = {
     "responses": {
-        "200": {
+        200: {
             "description": "The invoice as PDF",
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         }
@@ -446,7 +446,7 @@ PDF_RESPONSE = {
 }
 XML_RESPONSE = {
     "responses": {
-        "200": {
+        200: {
             "description": "KSeF FA(3) structured invoice",
             "content": {"application/xml": {"schema": {"type": "string"}}},
         }

@@ -1,6 +1,5 @@
 """The staff's back-office at /staff/: each area of work has its own view module with its URL patterns."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from ebok.backoffice.views import (
@@ -19,19 +18,20 @@ from ebok.backoffice.views import (
     routes,
     tariffs,
 )
-from ebok.portal.forms import PortalLoginForm
+from ebok.portal.views import account
 
 app_name = "backoffice"
 urlpatterns = [
+    # Staff log in with the password and a code from their authenticator app (ebok/accounts/twofactor.py).
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            template_name="backoffice/login.html",
-            authentication_form=PortalLoginForm,
-            next_page="backoffice:home",
+        account.TwoFactorLoginView.as_view(
+            area=account.STAFF, template_name="backoffice/login.html", next_page="backoffice:home"
         ),
         name="login",
     ),
+    path("login/code/", account.LoginCodeView.as_view(area=account.STAFF), name="login_code"),
+    path("login/setup/", account.LoginSetupView.as_view(area=account.STAFF), name="login_setup"),
     path("", home.home, name="home"),
 ]
 for area in (

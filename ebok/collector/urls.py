@@ -1,23 +1,23 @@
 """The meter reader's app at /reader/."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from ebok.collector.views import app, manifest, qr, receipt, route_json, service_worker, sync
-from ebok.portal.forms import PortalLoginForm
+from ebok.portal.views import account
 
 app_name = "collector"
 urlpatterns = [
     path("", app, name="app"),
+    # Readers are staff: password, then a code from the authenticator app (set up at the first login).
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            template_name="collector/login.html",
-            authentication_form=PortalLoginForm,
-            next_page="collector:app",
+        account.TwoFactorLoginView.as_view(
+            area=account.READER, template_name="collector/login.html", next_page="collector:app"
         ),
         name="login",
     ),
+    path("login/code/", account.LoginCodeView.as_view(area=account.READER), name="login_code"),
+    path("login/setup/", account.LoginSetupView.as_view(area=account.READER), name="login_setup"),
     path("route.json", route_json, name="route"),
     path("sync/", sync, name="sync"),
     path("invoices/<int:invoice_id>/receipt.pdf", receipt, name="receipt"),

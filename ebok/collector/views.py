@@ -12,7 +12,7 @@ import json
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ebok.accounts.auth_events import access_denied
+from ebok.accounts.twofactor import is_verified
 from ebok.billing.documents.qr import payment_qr_svg
 from ebok.billing.documents.receipt import render_receipt_pdf
 from ebok.billing.models import Invoice
@@ -39,14 +41,22 @@ MAX_ITEMS = 200
 
 
 def reader_required(view):
+    """A reader's login with the second factor (readers are staff: their phones carry customers' addresses
+    and issue invoices), and the right to add readings; refusals are recorded in the audit trail."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
+        is_data = request.path.endswith((".json", "/sync/"))
         if not request.user.is_authenticated:
-            if request.path.endswith((".json", "/sync/")):
+            if is_data:
                 return JsonResponse({"error": "login"}, status=401)
             return redirect_to_login(request.get_full_path(), reverse("collector:login"))
         if not request.user.has_perm("readings.add_reading"):
-            raise PermissionDenied
+            raise access_denied(request, permission="readings.add_reading")
+        if not is_verified(request.user):
+            if is_data:
+                return JsonResponse({"error": "login"}, status=401)
+            return redirect_to_login(request.get_full_path(), reverse("collector:login_code"))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -36,6 +36,7 @@ def clean_photo(upload) -> ContentFile:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 image = image.convert("RGB")
+                image.info.clear()  # nothing of the upload's metadata is written back (e.g. a JPEG comment)
                 image.thumbnail((MAX_SIDE, MAX_SIDE))
                 out = io.BytesIO()
                 image.save(out, format="JPEG", quality=85)  # no EXIF: GPS position and device are dropped

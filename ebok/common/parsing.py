@@ -5,21 +5,24 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
+# A number as people and banks write it: digits with at most one decimal point, no exponent ("1e30") and no
+# underscores ("1_000"), which Decimal() would take. MAX_DIGITS is more than any amount or quantity the
+# books keep (13 digits), and keeps every caller's rounding (quantize) within Decimal's 28-digit precision.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+MAX_DIGITS = 20
 
 
 def parse_decimal(text: str) -> Decimal:
-    """ "1 234,50" or "1234.50" → Decimal("1234.50"); ValueError for anything that is not a finite number."""
+    """ "1 234,50" or "1234.50" → Decimal("1234.50"); ValueError for anything that is not a plain number of
+    at most MAX_DIGITS digits."""
     cleaned = str(text).strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite():
+    if not _NUMBER.fullmatch(cleaned) or sum(c.isdigit() for c in cleaned) > MAX_DIGITS:
         raise ValueError(text)
-    return value
+    return Decimal(cleaned)
 
 
 def parse_date(text: str) -> dt.date:
@@ -36,4 +39,7 @@ def csv_rows(text: str) -> csv.DictReader:
     """Rows of a CSV text with a header; `;` (Polish Excel) or `,` as separator, a UTF-8 BOM ignored."""
     text = text.removeprefix("\ufeff")
     sample = text[:4096]
-    return csv.DictReader(io.StringIO(text), delimiter=";" if sample.count(";") > sample.count(",") else ",")
+    # newline="": a line break inside a quoted cell, or a file from an old Mac (\r only), is read as the csv
+    # module expects instead of failing with csv.Error.
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    return csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)

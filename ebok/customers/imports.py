@@ -7,13 +7,15 @@ on each of its rows. A row without a meter serial number is a flat-rate point.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DataError, transaction
 
 from ebok.common.actor import Actor
 from ebok.common.parsing import csv_rows, parse_date, parse_decimal
@@ -166,7 +168,17 @@ def read_rows(stream: IO[str]) -> tuple[list[str], list[dict]]:
 def customers_import_csv(*, actor: Actor, stream: IO[str]) -> ImportReport:
     """Import everything in the file, or nothing if any row is wrong (every wrong row is reported)."""
     report = ImportReport()
-    header, rows = read_rows(stream)
+    text = stream.read()
+    if "\x00" in text:  # not text at all (and PostgreSQL cannot store the character)
+        report.errors.append(
+            (text.count("\n", 0, text.index("\x00")) + 1, "", "a NUL character: not a text file")
+        )
+        return report
+    try:
+        header, rows = read_rows(io.StringIO(text))
+    except csv.Error as error:  # e.g. a cell longer than the csv module's limit (128 kB)
+        report.errors.append((1, "", f"not a CSV file we can read: {error}"))
+        return report
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown:
@@ -188,6 +200,8 @@ def customers_import_csv(*, actor: Actor, stream: IO[str]) -> ImportReport:
                     report.errors.append((line, error.column, error.message))
                 except ValidationError as error:
                     report.errors.append((line, *_first_error(error)))
+                except DataError:  # PostgreSQL: a number beyond its column (SQLite would have stored it)
+                    report.errors.append((line, "", "a number is too large"))
             if report.errors:
                 raise _Rollback
     except _Rollback:

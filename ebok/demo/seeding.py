@@ -312,7 +312,7 @@ def make_nip(rng: random.Random) -> str:
         check = sum(w * int(d) for w, d in zip((6, 5, 7, 2, 3, 4, 5, 6, 7), body, strict=True)) % 11
         if check < 10:
             number = body + str(check)
-            assert stdnum_nip.is_valid(number)
+            assert stdnum_nip.is_valid(number)  # noqa: S101 - a self-check of the demo data  # nosec B101
             return number
 
 
@@ -323,7 +323,7 @@ def make_pesel(rng: random.Random, *, female: bool) -> str:
     sex = rng.choice("02468" if female else "13579")
     body = f"{born.year % 100:02d}{month:02d}{born.day:02d}{rng.randrange(1000):03d}{sex}"
     number = body + stdnum_pesel.calc_check_digit(body)
-    assert stdnum_pesel.is_valid(number)
+    assert stdnum_pesel.is_valid(number)  # noqa: S101 - a self-check of the demo data  # nosec B101
     return number
 
 
@@ -519,7 +519,7 @@ class _Seeder:
         self.years = years
         self.seed = seed
         self.progress = progress
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not a secret  # nosec B311
         self.end = END_DATE
         self.start = _years_before(END_DATE, years)
         self.heap: list[tuple[dt.datetime, int, str, tuple]] = []
@@ -572,7 +572,7 @@ class _Seeder:
             return f"{street_name} {number}{suffix}", village, rank, number
 
         for i in range(n):
-            crng = random.Random(rng.getrandbits(64))
+            crng = random.Random(rng.getrandbits(64))  # noqa: S311 - demo data, not a secret  # nosec B311
             initial = i < n - joiners
             joined = self.start
             if not initial:
@@ -1377,6 +1377,7 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
                     user.is_staff = True
                     user.is_superuser = user.is_superuser or role == Role.ADMIN
                     user.save(update_fields=["is_staff", "is_superuser"])
+                _ensure_demo_second_factor(user)
             else:
                 access = CustomerAccess.objects.filter(user=user).select_related("customer").first()
                 customer = access.customer if access else demo_customer()
@@ -1389,6 +1390,29 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         _ensure_demo_registrations()
         _ensure_demo_routes()
     return logins
+
+
+# Staff log in with a password and a TOTP code. The demo's staff share this published key, like their
+# published passwords: add DEMO_TOTP_SECRET to an authenticator app, or run `ebok demo-code` for the code.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key, "12345678901234567890"
+DEMO_TOTP_SECRET = "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ"  # noqa: S105 - published, demo only
+
+
+def _ensure_demo_second_factor(user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="EBOK demo", key=DEMO_TOTP_KEY, confirmed=True)
+
+
+def demo_code() -> str:
+    """The current TOTP code of the demo staff (refused outside a demo database)."""
+    from django_otp.oath import TOTP
+
+    if settings.PRODUCTION or not Company.objects.filter(id=1, is_demo=True).exists():
+        raise DemoRefused("Codes are only shown for the demo utility's published staff logins.")
+    totp = TOTP(bytes.fromhex(DEMO_TOTP_KEY))
+    return f"{totp.token():06d}"
 
 
 def _ensure_demo_routes() -> None:

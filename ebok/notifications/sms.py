@@ -79,7 +79,7 @@ class SmsApiPl:
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - the scheme is checked in __init__  # nosec B310
                 answer = json.loads(response.read().decode() or "{}")
         except urllib.error.HTTPError as error:
             raise SmsError(f"HTTP {error.code} from the SMS gateway") from error

@@ -8,6 +8,7 @@ reference, so importing the same statement twice changes nothing.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import re
@@ -180,6 +181,13 @@ CSV_COLUMNS = [
 
 def parse_csv(text: str) -> list[StatementLine]:
     reader = csv_rows(text)
+    try:
+        return _parse_csv(reader)
+    except csv.Error as error:  # e.g. a cell longer than the csv module's limit (128 kB)
+        raise StatementError(reader.line_num or 1, f"not a CSV file we can read: {error}") from None
+
+
+def _parse_csv(reader: csv.DictReader) -> list[StatementLine]:
     missing = {"date", "amount", "title"} - set(reader.fieldnames or [])
     if missing:
         raise StatementError(1, f"missing columns: {', '.join(sorted(missing))}")
@@ -225,6 +233,8 @@ def parse_statement(raw: bytes, fmt: BankFormat) -> list[StatementLine]:
     except UnicodeDecodeError as error:
         raise StatementError(raw[: error.start].count(b"\n") + 1, f"not {fmt.encoding} text") from None
     text = text.lstrip("\ufeff")
+    if "\x00" in text:  # not text at all (and PostgreSQL cannot store the character)
+        raise StatementError(text.count("\n", 0, text.index("\x00")) + 1, "a NUL character: not a text file")
     return parse_csv(text) if fmt.kind == "csv" else parse_mt940(text, fmt)
 
 

@@ -102,12 +102,15 @@ class RegistrationForm(AccessibleForm, forms.Form):
         code, number = data.get("customer_code"), data.get("invoice_number")
         if self.errors or not code or not number:
             return data
+        email = (data.get("email") or "").strip().lower()
         try:
             throttle_check("register_ip", self.ip)
             throttle_check("register_code", code)
+            throttle_check("register_email", email)
         except Throttled as error:
             raise forms.ValidationError(throttled_message(error)) from None
         throttle_hit("register_ip", self.ip)
+        throttle_hit("register_email", email)
         self.customer = match_customer(code, number)
         if self.customer is None:
             throttle_hit("register_code", code)
@@ -155,6 +158,84 @@ class PortalLoginForm(AccessibleForm, AuthenticationForm):
         return data
 
 
+def password_confirmed(user, password: str, *, ip: str) -> bool:
+    """Re-authentication inside a logged-in session (before a sensitive change): the password is checked
+    with the same per-account and per-IP limits as the login, so a borrowed session can't guess it.
+    Raises Throttled when the limits are used up."""
+    account = (user.email or user.get_username()).strip().lower()
+    throttle_check("login_account", account)
+    throttle_check("login_ip", ip)
+    if password and user.check_password(password):
+        return True
+    throttle_hit("login_account", account)
+    throttle_hit("login_ip", ip)
+    return False
+
+
+class SecondFactorForm(AccessibleForm, forms.Form):
+    """The 6-digit code from the authenticator app; `check(code)` returns whether it is right (and may raise
+    Throttled), so the same form serves logging in and setting up."""
+
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=20,
+        help_text=_("The 6 digits your authenticator app shows for EBOK now."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args, check, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check = check
+        self.result = None
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("Type the 6 digits that the app shows, without letters."))
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.result = self.check(data["code"])
+        except Throttled as error:
+            raise forms.ValidationError(throttled_message(error)) from None
+        if not self.result:
+            self.add_error(
+                "code",
+                _(
+                    "This code is wrong or has already been used. Type the code the app shows now; "
+                    "if it keeps failing, check that the phone's clock is set automatically."
+                ),
+            )
+        return data
+
+
+class TwoFactorOffForm(AccessibleForm, forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, ip: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.ip = ip
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        try:
+            ok = password_confirmed(self.user, password, ip=self.ip)
+        except Throttled as error:
+            raise forms.ValidationError(throttled_message(error)) from None
+        if not ok:
+            raise forms.ValidationError(_("The password is wrong."))
+        return password
+
+
 class ChangeRequestForm(AccessibleForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     street = forms.CharField(label=_("Street and number"), max_length=120, required=False)
@@ -166,6 +247,13 @@ class ChangeRequestForm(AccessibleForm, forms.Form):
     )
     city = forms.CharField(label=_("Town or village"), max_length=80, required=False)
     email = forms.EmailField(label=_("E-mail address"), required=False)
+    current_password = forms.CharField(
+        label=_("Your password (only when changing the e-mail address)"),
+        required=False,
+        strip=False,
+        help_text=_("Invoices and messages go to this address, so we ask for your password to change it."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     message = forms.CharField(
         label=_("What else should we know?"),
@@ -175,9 +263,11 @@ class ChangeRequestForm(AccessibleForm, forms.Form):
         help_text=_("For example a change of owner or the number of residents."),
     )
 
-    def __init__(self, *args, customer: Customer, **kwargs):
+    def __init__(self, *args, customer: Customer, user=None, ip: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
+        self.user = user
+        self.ip = ip
         for field in CHANGEABLE_FIELDS:
             self.fields[field].initial = getattr(customer, field)
 
@@ -188,8 +278,27 @@ class ChangeRequestForm(AccessibleForm, forms.Form):
         }
         if not changed and not (data.get("message") or "").strip():
             raise forms.ValidationError(_("Change at least one field or write a message."))
+        if "email" in changed and self.user is not None:
+            self._reauthenticate(data.get("current_password") or "")
         data["changes"] = changed
         return data
+
+    def _reauthenticate(self, password: str) -> None:
+        """A new e-mail address receives the invoices and the account's messages: ask for the password, so
+        that someone at a computer left logged in can't redirect them."""
+        if not password:
+            self.add_error("current_password", _("To change the e-mail address, type your current password."))
+            return
+        try:
+            ok = password_confirmed(self.user, password, ip=self.ip)
+        except Throttled as error:
+            self.add_error("current_password", throttled_message(error))
+            return
+        if not ok:
+            self.add_error(
+                "current_password",
+                _("The password is wrong. Type the password you log in with to change the e-mail address."),
+            )
 
 
 class ConsentsForm(AccessibleForm, forms.Form):

@@ -2,7 +2,7 @@
 the website's reading form. Everything else needs a logged-in customer with an activated account."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from ebok.portal.views import account, customer, public, readings, unsubscribe
 
@@ -19,8 +19,11 @@ urlpatterns = [
     path("register/sent/", account.register_sent, name="register_sent"),
     path("register/confirm/<uidb64>/<token>/", account.confirm_email, name="confirm_email"),
     path("login/", account.PortalLoginView.as_view(), name="login"),
+    path("login/code/", account.LoginCodeView.as_view(area=account.PORTAL), name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account.account_status, name="account"),
+    path("account/two-step/", account.twofactor_settings, name="twofactor"),
+    path("account/two-step/setup/", account.LoginSetupView.as_view(area=account.PORTAL), name="login_setup"),
     path("password/reset/", account.PortalPasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
@@ -29,10 +32,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="portal/account/password_reset_confirm.html",
-            success_url=reverse_lazy("portal:password_reset_complete"),
-        ),
+        account.PortalPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -124,6 +124,15 @@ def _assess(meter: Meter, value: Decimal, day: dt.date, company: Company) -> tup
             "date_already_read",
             {"serial": serial, "date": previous.date.isoformat(), "value": str(previous.value)},
         )
+    # A reading of the same day waiting for review holds the day too (one in force per meter and day): a
+    # second value is refused with a reason instead of breaking the database constraint.
+    held = Reading.objects.filter(meter=meter, date=day, status=Status.HELD).order_by("-id").first()
+    if held is not None:
+        return (
+            Status.REFUSED,
+            "date_already_read",
+            {"serial": serial, "date": day.isoformat(), "value": str(held.value)},
+        )
     try:
         consumption = meter_consumption(
             previous.value,

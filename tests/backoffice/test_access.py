@@ -14,7 +14,7 @@ STAFF = {CLERK, ADMIN, AUDITOR, READER}
 VIEWERS = {CLERK, ADMIN, AUDITOR}  # see everything in the office, the auditor changes nothing
 WORKERS = {CLERK, ADMIN}
 
-PUBLIC = {"login"}
+PUBLIC = {"login", "login_code", "login_setup"}  # the steps of the login (tests/accounts)
 # The roles that may use each page; everyone else (and a customer's portal account) gets 403.
 WHO: dict[str, set[str]] = {
     "home": STAFF,

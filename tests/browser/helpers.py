@@ -201,3 +201,35 @@ def assert_focus_visible(page) -> None:
         )
     if problems:
         pytest.fail(f"focus not visible on {element} at {page.url}: {'; '.join(problems)}", pytrace=False)
+
+
+# --- two-step login -----------------------------------------------------------------------------------
+
+
+def give_the_code(page, username: str) -> None:
+    """The second step of a staff login, after the password: on the set-up page (no device yet) read the
+    secret off the page, as a person typing it into the authenticator app would; on the code page type the
+    current code of the person's device. Then submit, and wait for the page after the login."""
+    from ebok.accounts.models import User
+    from tests.twofactor import code_for_secret, give_device, totp_code
+
+    page.wait_for_url(re.compile(r"/login/(code|setup)/"))
+    if "/login/setup/" in page.url:
+        code = code_for_secret(page.locator("code.secret").inner_text())
+    else:
+        code = totp_code(give_device(User.objects.get(username=username)))
+    page.locator("input[name=code]").fill(code)
+    with page.expect_navigation():
+        page.locator("main form button.primary").click()
+
+
+def wait_until(page, expression: str, *, timeout: float = 10.0) -> None:
+    """Poll a JavaScript expression from Python until it is truthy. (Playwright's wait_for_function compiles
+    its predicate inside the page, which the Content Security Policy rightly forbids: no 'unsafe-eval'.)"""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)

@@ -18,7 +18,7 @@ from ebok.notifications.services import consents_set
 from ebok.payments.services import payment_record
 from ebok.readings.models import Reading, Source, Status
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations
+from tests.browser.helpers import axe_violations, format_violations, give_the_code
 from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
@@ -77,6 +77,7 @@ def test_no_staff_customer_page_has_accessibility_violations(make_page, office, 
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form button.primary").click()
+    give_the_code(page, "clerk@example.org")
 
     for path, label in [
         ("/staff/customers/", "customer search"),

@@ -18,7 +18,7 @@ from ebok.payments.models import Payment
 from ebok.readings.models import Reading, Source, Status
 from ebok.readings.services import reading_submit
 from tests import factories
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, give_the_code
 from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
@@ -69,6 +69,8 @@ def test_the_office_works_through_its_day(make_page, office, tmp_path, language)
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form button.primary").click()
+    assert_accessible(page, "staff login: setting up two-step login")
+    give_the_code(page, "clerk@example.org")
     assert_accessible(page, "staff start page")
 
     # 1. Activate the registration.

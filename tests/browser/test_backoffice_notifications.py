@@ -15,7 +15,7 @@ from ebok.common.actor import SYSTEM
 from ebok.notifications.models import ConsentEvent, ConsentKind, Message, MessageStatus
 from ebok.notifications.services import announcement_create, consents_set
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations
+from tests.browser.helpers import axe_violations, format_violations, give_the_code
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
 
@@ -77,6 +77,7 @@ def log_in(page) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form button.primary").click()
+    give_the_code(page, "clerk@example.org")
 
 
 def submit(page, button: str = "main form button.primary") -> None:

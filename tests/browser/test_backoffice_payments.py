@@ -14,7 +14,7 @@ from ebok.accounts.models import Role, User
 from ebok.common.actor import SYSTEM
 from ebok.payments.services import payment_record
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations
+from tests.browser.helpers import axe_violations, format_violations, give_the_code
 from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
@@ -55,6 +55,7 @@ def log_in(page) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form button.primary").click()
+    give_the_code(page, "clerk@example.org")
 
 
 def submit(page, button: str = "main form button.primary") -> None:

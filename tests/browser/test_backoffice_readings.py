@@ -17,7 +17,7 @@ from ebok.common.actor import SYSTEM
 from ebok.readings.models import Reading, Source, Status
 from ebok.readings.services import reading_attach_photo
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations
+from tests.browser.helpers import axe_violations, format_violations, give_the_code
 from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
@@ -75,6 +75,7 @@ def log_in(page, username: str) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form button.primary").click()
+    give_the_code(page, username)
 
 
 def submit(page, button: str = "main form button.primary") -> None:

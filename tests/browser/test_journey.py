@@ -22,6 +22,7 @@ from ebok.payments.selectors import balance_for_customer
 from tests import factories
 from tests.browser.helpers import assert_accessible, assert_focus_visible, press_tab_until
 from tests.factories import make_history
+from tests.twofactor import code_for_secret
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
 
@@ -124,6 +125,9 @@ def test_the_whole_customer_journey(make_page, utility, keyboard):
     clerk.fill("E-mail address", "clerk@example.org")
     clerk.fill("Password", PASSWORD)
     clerk.press("Log in")
+    # Staff set up two-step login at their first login: the secret is also printed for typing into the app.
+    clerk.fill("Code from the app", code_for_secret(clerk.page.locator("code.secret").inner_text()))
+    clerk.press("Turn two-step login on")
     clerk.press("Accounts waiting for activation", role="link")
     assert email in clerk.page.inner_text("main")
     clerk.press(f"Activate {email}")

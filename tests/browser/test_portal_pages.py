@@ -15,7 +15,7 @@ from ebok.notifications.outbox import message_queue, unsubscribe_token
 from ebok.portal.views.public import HELP_TOPICS
 from ebok.readings.models import Reading, Source, Status
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations
+from tests.browser.helpers import axe_violations, format_violations, give_the_code
 from tests.factories import make_history
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
@@ -88,6 +88,8 @@ def log_in(page, username: str, path: str = "/login/") -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form button.primary").click()
+    if path.startswith("/staff/"):
+        give_the_code(page, username)
 
 
 def check(page, label: str, problems: list[str]) -> None:

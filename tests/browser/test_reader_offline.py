@@ -13,7 +13,7 @@ from ebok.accounts.models import User
 from ebok.billing.models import Invoice
 from ebok.readings.models import Reading, Source
 from tests import factories
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, give_the_code, wait_until
 from tests.collector.conftest import make_route
 
 PASSWORD = "Zielona łąka nad Wisłą 7"
@@ -47,6 +47,8 @@ def test_three_readings_taken_offline_are_invoiced_once_when_the_connection_retu
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("main form button.primary").click()
+    assert_accessible(page, "reader login: setting up two-step login (phone)")
+    give_the_code(page, "inkasent@example.org")
     for point, _meter in reader_route:
         page.wait_for_selector(f"#point-{point.pk}")
     assert_accessible(page, "reader's route (phone)")
@@ -55,13 +57,13 @@ def test_three_readings_taken_offline_are_invoiced_once_when_the_connection_retu
     for point, meter in reader_route:
         page.locator(f"#m-{meter.pk}").fill("130")
         page.locator(f"#point-{point.pk} form.read-form button[type=submit]").click()
-        page.wait_for_function(f"document.querySelector('#result-{point.pk}').textContent.length > 0")
+        wait_until(page, f"document.querySelector('#result-{point.pk}').textContent.length > 0")
     assert Reading.objects.filter(source=Source.READER, date=dt.date.today()).count() == 0
     assert page.evaluate("JSON.parse(localStorage.getItem('ebok-reader-queue')).length") == 3
     assert_accessible(page, "reader's route with readings waiting (phone)")
 
     page.context.set_offline(False)
-    page.wait_for_function("JSON.parse(localStorage.getItem('ebok-reader-queue') || '[]').length === 0")
+    wait_until(page, "JSON.parse(localStorage.getItem('ebok-reader-queue') || '[]').length === 0")
     for point, _meter in reader_route:
         page.wait_for_selector(f"#result-{point.pk} img.qr")
 

@@ -291,6 +291,23 @@ def test_ensure_demo_users_creates_a_customer_and_one_user_per_role(db, capsys):
     assert Registration.objects.filter(status="pending").count() == 2
 
 
+def test_demo_staff_log_in_with_the_published_code_which_no_real_utility_gives_out(client, db):
+    from django_otp.oath import TOTP
+
+    from ebok.demo.seeding import DEMO_TOTP_KEY, demo_code
+
+    call_command("seed", "--customers", "3", "--years", "1", "--no-progress")
+    ensure_demo_users()
+    assert demo_code() == f"{TOTP(bytes.fromhex(DEMO_TOTP_KEY)).token():06d}"
+    clerk = User.objects.get(groups__name=Role.CLERK.value)
+    assert clerk.totpdevice_set.filter(confirmed=True).count() == 1
+    from ebok.company.models import Company
+
+    Company.objects.filter(id=1).update(is_demo=False)
+    with pytest.raises(DemoRefused):
+        demo_code()
+
+
 def test_ensure_demo_users_does_not_touch_a_real_utility(db):
     factories.make_company()  # is_demo=False
     with pytest.raises(DemoRefused):

@@ -23,6 +23,7 @@ PUBLIC = {
     "register_sent",
     "confirm_email",
     "login",
+    "login_code",  # the login's second step: without a first step, back to the login (tests/accounts)
     "logout",
     "password_reset",
     "password_reset_done",
@@ -117,7 +118,8 @@ def test_a_staff_user_without_a_customer_sees_the_account_page_not_customer_data
 
 
 @pytest.mark.parametrize(
-    "name", sorted(PUBLIC - {"logout", "confirm_email", "password_reset_confirm", "unsubscribe"})
+    "name",
+    sorted(PUBLIC - {"logout", "login_code", "confirm_email", "password_reset_confirm", "unsubscribe"}),
 )
 def test_public_pages_open_without_login(client, company, objects_of_a, name):
     objects_of_a["topic"] = "faq"

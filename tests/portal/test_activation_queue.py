@@ -16,6 +16,7 @@ from ebok.common import clock
 from ebok.common.actor import SYSTEM
 from tests import factories
 from tests.factories import make_history
+from tests.twofactor import give_device, totp_code
 
 PASSWORD = "kwitnąca jabłoń 1987"
 
@@ -93,7 +94,10 @@ def test_anonymous_visitors_are_sent_to_the_staff_login(client, waiting):
 
 
 def test_the_clerk_logs_in_at_the_staff_login_and_lands_on_the_queue(client, cast, waiting):
+    device = give_device(cast["office_clerk"])
     response = client.post("/staff/login/", {"username": "office_clerk", "password": "correct horse battery"})
+    assert response["Location"] == "/staff/login/code/"
+    response = client.post("/staff/login/code/", {"code": totp_code(device)})
 
     assert response["Location"] == "/staff/"
     assert "celina.zajac@example.org" in client.get("/staff/activations/").content.decode()

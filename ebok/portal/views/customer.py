@@ -22,7 +22,7 @@ from ebok.customers.services import change_request_create
 from ebok.notifications.selectors import MEDIA, consent_history, current_consents
 from ebok.notifications.services import consents_set
 from ebok.payments.selectors import payments_for_customer, settlement_for_customer
-from ebok.portal.access import choose_customer, customer_required, portal_actor
+from ebok.portal.access import choose_customer, client_ip, customer_required, portal_actor
 from ebok.portal.charts import bar_chart
 from ebok.portal.forms import ChangeRequestForm, ConsentsForm
 from ebok.readings.selectors import consumption_history, points_for_customer, readings_for_point
@@ -73,7 +73,9 @@ def switch_customer(request: HttpRequest) -> HttpResponse:
 @customer_required
 def change_request(request: HttpRequest) -> HttpResponse:
     customer = request.customer
-    form = ChangeRequestForm(request.POST or None, customer=customer)
+    form = ChangeRequestForm(
+        request.POST or None, customer=customer, user=request.user, ip=client_ip(request)
+    )
     if request.method == "POST" and form.is_valid():
         change_request_create(
             actor=portal_actor(request),

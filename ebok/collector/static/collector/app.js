@@ -25,7 +25,8 @@
     const d = new Date();
     return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
   };
-  const csrf = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
+  // The CSRF cookie; in production it may carry the __Host- prefix (only ever sent to this host over HTTPS).
+  const csrf = () => (document.cookie.match(/(?:^|;\s*)(?:__Host-)?csrftoken=([^;]+)/) || [])[1] || "";
   const reasons = T.reasons.split(";").filter(Boolean).map((pair) => pair.split("="));
 
   function el(tag, attrs, ...children) {

@@ -10,7 +10,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ebok.customers.models import Customer
-from ebok.demo.seeding import DemoRefused, SeedError, database_totals, ensure_demo_users, seed_utility
+from ebok.demo.seeding import (
+    DEMO_TOTP_SECRET,
+    DemoRefused,
+    SeedError,
+    database_totals,
+    ensure_demo_users,
+    seed_utility,
+)
 
 
 class Command(BaseCommand):
@@ -61,7 +68,13 @@ class Command(BaseCommand):
         ]
         for label, username, password in logins:
             lines.append(f"  {username:<{width}}  {password:<20}  {label}")
-        lines += [rule, ""]
+        lines += [
+            "",
+            "  Staff also give a two-step login code: add the secret below to an authenticator app,",
+            f"  or run `.venv/bin/ebok demo-code` for the current one.  Secret: {DEMO_TOTP_SECRET}",
+            rule,
+            "",
+        ]
         self.stdout.write("\n".join(lines))
         if no_serve:
             return
