@@ -33,7 +33,8 @@ def channel_of(request: HttpRequest | None) -> str:
     """Which door the request came through, from its URL namespace (the portal when unknown)."""
     match = getattr(request, "resolver_match", None)
     namespace = (match.namespace if match else "") or ""
-    return _CHANNELS.get(namespace.split(":")[0], "portal")
+    first = namespace.split(":")[0]
+    return "api" if first.startswith("api") else _CHANNELS.get(first, "portal")  # ninja: "api-1.0.0"
 
 
 def auth_event(

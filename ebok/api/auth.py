@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
+from ebok.accounts.auth_events import access_denied, auth_event
 from ebok.accounts.models import User
 from ebok.common.actor import Actor
 from ebok.integrations.services import api_token_user
@@ -16,6 +17,8 @@ class BearerToken(HttpBearer):
         user = api_token_user(token)
         if user is not None:
             request.user = user
+        else:  # a token was presented and is unknown, revoked or expired: recorded, never shown
+            auth_event(request, action="auth.failed", data={"path": request.path[:200], "api_token": True})
         return user
 
 
@@ -34,6 +37,7 @@ def require(request: HttpRequest, permission: str) -> None:
     """403 unless the caller is staff whose role grants `permission` (e.g. "billing.add_invoice")."""
     user = request.user
     if not (is_staff(user) and user.has_perm(permission)):
+        access_denied(request, permission=permission)
         raise HttpError(403, "Your role does not allow this.")
 
 

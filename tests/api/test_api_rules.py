@@ -311,3 +311,18 @@ def test_unusable_idempotency_key_is_refused(api_as, cast, key):
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_idempotency_key"
     assert Payment.objects.count() == 0
+
+
+def test_a_refused_api_call_and_an_unknown_token_are_in_the_audit_trail(api_as, invoice_of, cast):
+    from ebok.audit.models import AuditEntry
+    from tests.api.conftest import ApiClient
+
+    invoice = invoice_of("customer_a_record")
+    api_as("meter_reader").post(f"/invoices/{invoice.pk}/corrections", {"reason": "test"})
+    ApiClient("not-a-token").get("/customers")
+
+    denied = AuditEntry.objects.get(action="access.denied")
+    assert denied.actor == cast["meter_reader"] and denied.channel == "api"
+    assert denied.data["permission"]
+    failed = AuditEntry.objects.get(action="auth.failed")
+    assert failed.actor is None and failed.data["api_token"] is True
