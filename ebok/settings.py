@@ -264,6 +264,9 @@ if PRODUCTION:
     # __Host- cookies are only accepted over HTTPS, for this host and path / (ASVS 3.3.1).
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-language"
+    # Flash messages live in the session instead of a cookie of their own.
+    MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
     SECURE_SSL_REDIRECT = env_bool("EBOK_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("EBOK_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EBOK_HSTS_INCLUDE_SUBDOMAINS", True)
