@@ -130,8 +130,8 @@ _READ_SETTINGS = """
 import json, os
 os.environ["DJANGO_SETTINGS_MODULE"] = "ebok.settings"
 from django.conf import settings as s  # with Django's defaults for what ebok.settings leaves out
-names = [n for n in dir(s) if n.startswith(("SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_")) or n in
-         ("X_FRAME_OPTIONS", "DEBUG", "CSRF_USE_SESSIONS")]
+names = [n for n in dir(s) if n.startswith(("SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_", "LANGUAGE_COOKIE_"))
+         or n in ("X_FRAME_OPTIONS", "DEBUG", "CSRF_USE_SESSIONS", "MESSAGE_STORAGE")]
 print(json.dumps({n: getattr(s, n) for n in names}))
 """
 
@@ -208,3 +208,5 @@ def test_production_csrf_cookie_is_secure_and_samesite(client, company, producti
 def test_production_cookie_names_carry_the_host_prefix(production):
     assert production["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert production["CSRF_COOKIE_NAME"].startswith("__Host-")
+    assert production["LANGUAGE_COOKIE_NAME"].startswith("__Host-") and production["LANGUAGE_COOKIE_SECURE"]
+    assert production["MESSAGE_STORAGE"].endswith("SessionStorage")  # no cookie of its own
