@@ -4,6 +4,7 @@ claimed with SELECT … FOR UPDATE SKIP LOCKED); on SQLite one is enough."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
     def handle(
         self, *args, interval: float, schedule_every: float, no_schedule: bool, batch: bool, **options
     ):
+        # The queue is drained in short batches; their "starting / no more tasks" lines would fill the log.
+        logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         self.stopping = False
 
         def stop(signum, frame):
