@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 
 from ebok.accounts.models import Role
 
-_DOMAIN_APPS = [
+DOMAIN_APPS = [
     "company",
     "accounts",
     "customers",
@@ -68,9 +68,9 @@ def ensure_roles(**_kwargs) -> None:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     view_all = Permission.objects.filter(
-        content_type__app_label__in=_DOMAIN_APPS, codename__startswith="view_"
+        content_type__app_label__in=DOMAIN_APPS, codename__startswith="view_"
     )
-    everything = Permission.objects.filter(content_type__app_label__in=_DOMAIN_APPS)
+    everything = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
     wanted = {
         Role.CLERK: view_all | _perms(_CLERK),
         Role.READER: _perms(_READER),

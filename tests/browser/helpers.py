@@ -233,3 +233,28 @@ def wait_until(page, expression: str, *, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {expression}")
         page.wait_for_timeout(100)
+
+
+# The password every browser test gives its people (long, with Polish letters: passes every password rule).
+PASSWORD = "Zielona łąka nad Wisłą 7"
+
+
+def log_in(page, username: str, path: str = "/login/", *, code: bool | None = None) -> None:
+    """Log in through the login form at `path` ("/login/", "/staff/login/", "/reader/login/") from a fresh
+    browser state; staff and readers then give the two-step code (`code=False` stops at the code page)."""
+    if code is None:
+        code = path.startswith(("/staff/", "/reader/"))
+    page.context.clear_cookies()
+    page.goto(path)
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button.primary").click()
+    if code:
+        give_the_code(page, username)
+
+
+def submit(page, button: str = "main form button.primary") -> None:
+    """Send the page's form with `button` (the forms have `novalidate`: the server answers with errors)."""
+    with page.expect_navigation():
+        page.locator(button).first.click()

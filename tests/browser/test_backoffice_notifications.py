@@ -15,9 +15,7 @@ from ebok.common.actor import SYSTEM
 from ebok.notifications.models import ConsentEvent, ConsentKind, Message, MessageStatus
 from ebok.notifications.services import announcement_create, consents_set
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations, give_the_code
-
-PASSWORD = "Zielona łąka nad Wisłą 7"
+from tests.browser.helpers import PASSWORD, axe_violations, format_violations, log_in, submit
 
 
 @pytest.fixture
@@ -71,20 +69,6 @@ def office(company):
     return {"customer": customer, "failed": failed, "announcement": announcement}
 
 
-def log_in(page) -> None:
-    page.goto("/staff/login/")
-    page.locator("input[name=username]").fill("clerk@example.org")
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button.primary").click()
-    give_the_code(page, "clerk@example.org")
-
-
-def submit(page, button: str = "main form button.primary") -> None:
-    with page.expect_navigation():
-        page.locator(button).first.click()
-
-
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 @pytest.mark.parametrize("language", ["pl", "en"])
 def test_no_staff_notification_page_has_accessibility_violations(make_page, office, language, viewport):
@@ -102,7 +86,7 @@ def test_no_staff_notification_page_has_accessibility_violations(make_page, offi
             problems.append(f"{label}: the page is {overflow}px wider than the screen ({page.url})")
 
     customer, failed, announcement = office["customer"], office["failed"], office["announcement"]
-    log_in(page)
+    log_in(page, "clerk@example.org", "/staff/login/")
 
     # The outbox and one failed message, sent again.
     for path, label in [

@@ -14,10 +14,8 @@ from ebok.accounts.models import Role, User
 from ebok.common.actor import SYSTEM
 from ebok.payments.services import payment_record
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations, give_the_code
+from tests.browser.helpers import PASSWORD, axe_violations, format_violations, log_in, submit
 from tests.factories import make_history
-
-PASSWORD = "Zielona łąka nad Wisłą 7"
 
 
 @pytest.fixture
@@ -49,20 +47,6 @@ def office(company):
     return {"anna": anna, "today": today}
 
 
-def log_in(page) -> None:
-    page.goto("/staff/login/")
-    page.locator("input[name=username]").fill("clerk@example.org")
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button.primary").click()
-    give_the_code(page, "clerk@example.org")
-
-
-def submit(page, button: str = "main form button.primary") -> None:
-    with page.expect_navigation():
-        page.locator(button).first.click()
-
-
 @pytest.mark.parametrize("language", ["pl", "en"])
 def test_no_payment_debtor_or_report_page_has_accessibility_violations(make_page, office, language, tmp_path):
     page = make_page(viewport="desktop", language=language)
@@ -74,7 +58,7 @@ def test_no_payment_debtor_or_report_page_has_accessibility_violations(make_page
             problems.append(format_violations(violations, label, page.url))
 
     anna, today = office["anna"], office["today"]
-    log_in(page)
+    log_in(page, "clerk@example.org", "/staff/login/")
 
     page.goto("/staff/payments/")
     check("payments")

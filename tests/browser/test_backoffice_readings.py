@@ -17,10 +17,8 @@ from ebok.common.actor import SYSTEM
 from ebok.readings.models import Reading, Source, Status
 from ebok.readings.services import reading_attach_photo
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations, give_the_code
+from tests.browser.helpers import PASSWORD, axe_violations, format_violations, log_in, submit
 from tests.factories import make_history
-
-PASSWORD = "Zielona łąka nad Wisłą 7"
 
 
 def staff_user(username: str, role: Role) -> User:
@@ -68,21 +66,6 @@ def office(company, settings, tmp_path):
     return {"customer": customer, "point": point, "meter": meter, "garden_point": garden_point}
 
 
-def log_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/staff/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button.primary").click()
-    give_the_code(page, username)
-
-
-def submit(page, button: str = "main form button.primary") -> None:
-    with page.expect_navigation():
-        page.locator(button).first.click()
-
-
 @pytest.mark.parametrize("language", ["pl", "en"])
 def test_no_staff_reading_meter_or_tariff_page_has_accessibility_violations(make_page, office, language):
     page = make_page(viewport="desktop", language=language)
@@ -94,7 +77,7 @@ def test_no_staff_reading_meter_or_tariff_page_has_accessibility_violations(make
             problems.append(format_violations(violations, label, page.url))
 
     point, garden_point, customer = office["point"], office["garden_point"], office["customer"]
-    log_in(page, "clerk@example.org")
+    log_in(page, "clerk@example.org", "/staff/login/")
 
     # Recording a reading: the search, its errors and results, the form, its errors, a refusal, the outcomes
     page.goto("/staff/readings/new/")
@@ -143,7 +126,7 @@ def test_no_staff_reading_meter_or_tariff_page_has_accessibility_violations(make
     # Tariffs
     page.goto("/staff/tariffs/")
     check("tariffs")
-    log_in(page, "admin@example.org")
+    log_in(page, "admin@example.org", "/staff/login/")
     page.goto("/staff/tariffs/new/")
     check("new tariff")
     submit(page)

@@ -20,7 +20,7 @@ from ebok.notifications.models import Announcement
 from ebok.portal.views.public import HELP_TOPICS
 from ebok.readings.models import Reading, Source, Status
 from tests import factories
-from tests.browser.helpers import give_the_code, wait_until
+from tests.browser.helpers import PASSWORD, give_the_code, log_in, wait_until
 from tests.collector.conftest import make_route
 from tests.factories import make_history
 
@@ -29,7 +29,6 @@ try:
 except ImportError:  # without playwright the browser fixture skips every test here (conftest.py)
     PlaywrightTimeout = TimeoutError
 
-PASSWORD = "Zielona łąka nad Wisłą 7"
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
@@ -78,18 +77,6 @@ class CspWatch:
             except PlaywrightTimeout:
                 self.problems.append(f"{label or path}: {wait_for} never appeared (the page did not render)")
         self.collect(label or path)
-
-
-def log_in(page, path: str, username: str, *, code: bool = False) -> None:
-    """The login form of `path` ("/login/", "/staff/login/", "/reader/login/"); with `code`, the second step
-    too (two-step login, required for staff: tests/browser/helpers.py, give_the_code)."""
-    page.goto(path)
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button.primary").click()
-    if code:
-        give_the_code(page, username)
 
 
 def staff_user(username: str, role: Role) -> User:
@@ -145,7 +132,7 @@ def test_no_portal_page_breaks_the_content_security_policy(page, site):
     for path in ["/reading/", "/register/", "/login/", "/password/reset/", "/register/confirm/MQ/wrong/"]:
         watch.visit(path)
 
-    log_in(page, "/login/", "anna@example.org")
+    log_in(page, "anna@example.org")
     point, invoice, held = site["point"], site["invoice"], site["held"]
     for path in [
         "/panel/",
@@ -177,7 +164,7 @@ def test_no_portal_page_breaks_the_content_security_policy(page, site):
 def test_no_staff_page_breaks_the_content_security_policy(page, site):
     watch = CspWatch(page)
     watch.visit("/staff/login/")
-    log_in(page, "/staff/login/", "clerk@example.org")
+    log_in(page, "clerk@example.org", "/staff/login/", code=False)
     assert page.locator(".qr svg").count() == 1, page.url  # the first login sets the authenticator app up
     watch.collect("two-step login set-up (a QR code, SVG)")
     give_the_code(page, "clerk@example.org")
@@ -208,7 +195,7 @@ def test_no_staff_page_breaks_the_content_security_policy(page, site):
 
     # Logging in again: the code page.
     page.context.clear_cookies()
-    log_in(page, "/staff/login/", "clerk@example.org")
+    log_in(page, "clerk@example.org", "/staff/login/", code=False)
     assert "/login/code/" in page.url
     watch.collect("two-step login code")
 
@@ -242,7 +229,7 @@ def test_the_reader_app_and_its_service_worker_break_no_policy(make_page, compan
     watch = CspWatch(page)
 
     watch.visit("/reader/login/")
-    log_in(page, "/reader/login/", "inkasent@example.org", code=True)
+    log_in(page, "inkasent@example.org", "/reader/login/")
     for point, _meter in points:
         page.wait_for_selector(f"#point-{point.pk}")
     wait_until(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== undefined")

@@ -15,10 +15,8 @@ from ebok.notifications.outbox import message_queue, unsubscribe_token
 from ebok.portal.views.public import HELP_TOPICS
 from ebok.readings.models import Reading, Source, Status
 from tests import factories
-from tests.browser.helpers import axe_violations, format_violations, give_the_code
+from tests.browser.helpers import PASSWORD, axe_violations, format_violations, log_in, submit
 from tests.factories import make_history
-
-PASSWORD = "Zielona łąka nad Wisłą 7"
 
 
 @pytest.fixture
@@ -76,22 +74,6 @@ def site(company):
     }
 
 
-def submit_empty(page) -> None:
-    """Send the page's main form as it is (the forms have `novalidate`: the server answers with errors)."""
-    with page.expect_navigation():
-        page.locator("main form button.primary").first.click()
-
-
-def log_in(page, username: str, path: str = "/login/") -> None:
-    page.goto(path)
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button.primary").click()
-    if path.startswith("/staff/"):
-        give_the_code(page, username)
-
-
 def check(page, label: str, problems: list[str]) -> None:
     violations = axe_violations(page)
     if violations:
@@ -111,7 +93,7 @@ def test_no_portal_page_has_accessibility_violations(make_page, site, language, 
         page.goto(path)
         check(page, label or path, problems)
         if errors:
-            submit_empty(page)
+            submit(page)
             check(page, f"{label or path} with form errors", problems)
 
     # Public pages
@@ -126,7 +108,7 @@ def test_no_portal_page_has_accessibility_violations(make_page, site, language, 
     visit("/password/reset/sent/")
     visit("/password/reset/MQ/wrong-token/", "password reset link that does not work")
     visit(site["unsubscribe"], "unsubscribe: confirm")
-    submit_empty(page)
+    submit(page)
     check(page, "unsubscribe: done", problems)
     visit(site["unsubscribe"], "unsubscribe: link used")
     visit("/unsubscribe/made-up:token/", "unsubscribe: link not valid")
@@ -150,10 +132,10 @@ def test_no_portal_page_has_accessibility_violations(make_page, site, language, 
     visit(f"/readings/{held.pk}/photo/", errors=True)
     visit(f"/points/{point.pk}/reading/", errors=True)
     page.locator("main input[name^=meter_]").first.fill("1")  # lower than the last reading: refused
-    submit_empty(page)
+    submit(page)
     check(page, "reading refused", problems)
     page.locator("main input[name^=meter_]").first.fill(str(held.value + 1))
-    submit_empty(page)
+    submit(page)
     check(page, "reading preview", problems)
 
     # The staff's activation queue

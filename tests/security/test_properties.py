@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ebok.accounts.models import ThrottleEvent
+from ebok.accounts.roles import DOMAIN_APPS
 from ebok.common.actor import SYSTEM
 from ebok.common.parsing import parse_date, parse_decimal
 from ebok.customers.imports import COLUMNS, customers_import_csv
@@ -41,17 +42,6 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 FEW = settings(SETTINGS, max_examples=30)  # for the slower, full-request properties
-DOMAIN_APPS = [
-    "accounts",
-    "customers",
-    "tariffs",
-    "metering",
-    "readings",
-    "billing",
-    "payments",
-    "notifications",
-    "audit",
-]
 SAMPLES = Path(__file__).resolve().parents[1] / "payments" / "statements"
 CUSTOMERS_CSV = Path(__file__).resolve().parents[2] / "docs" / "samples" / "customers.csv"
 
