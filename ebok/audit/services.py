@@ -11,7 +11,7 @@ from ebok.common import clock
 from ebok.common.actor import Actor
 
 
-def audit_log(
+def audit_entry(
     *,
     actor: Actor,
     action: str,
@@ -19,7 +19,8 @@ def audit_log(
     customer_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    """An unsaved audit entry: for a service that writes many changes at once with bulk_create."""
+    return AuditEntry(
         at=clock.now(),
         actor=actor.user,
         channel=actor.channel,
@@ -30,3 +31,16 @@ def audit_log(
         data=data or {},
         ip=actor.ip,
     )
+
+
+def audit_log(
+    *,
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    customer_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = audit_entry(actor=actor, action=action, obj=obj, customer_id=customer_id, data=data)
+    entry.save()
+    return entry

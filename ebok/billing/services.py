@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ebok.audit.services import audit_log
+from ebok.audit.models import AuditEntry
+from ebok.audit.services import audit_entry, audit_log
 from ebok.billing import calc
 from ebok.billing.messages import BillingError
 from ebok.billing.models import (
@@ -44,7 +46,8 @@ from ebok.metering.models import Meter, MeterRole, ServicePoint
 from ebok.payments.models import EntryKind, LedgerEntry
 from ebok.payments.selectors import balance_for_customer
 from ebok.readings.models import Reading, Source, Status
-from ebok.tariffs.selectors import tariff_prices, tariffs_for_period
+from ebok.tariffs.models import Tariff
+from ebok.tariffs.selectors import tariff_prices, tariffs_for_period, versions_in_force
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -83,17 +86,6 @@ def last_billed_end(point: ServicePoint) -> dt.date:
     return last or point.billed_until
 
 
-def _billed_state(meter: Meter) -> tuple[dt.date, Decimal] | None:
-    """Where the meter's last invoice (or its latest correction) left it."""
-    row = (
-        InvoiceMeterReading.objects.filter(meter=meter, side__in=[LineSide.PLAIN, LineSide.AFTER])
-        .order_by("-new_date", "-id")
-        .values_list("new_date", "new_value")
-        .first()
-    )
-    return (row[0], row[1]) if row else None
-
-
 def _consumption(
     company: Company, meter: Meter, previous: Decimal, new: Decimal, previous_date: dt.date | None = None
 ) -> Decimal:
@@ -117,25 +109,62 @@ def _consumption(
         ) from None
 
 
-def _meter_periods(company: Company, point: ServicePoint, start: dt.date, end: dt.date) -> list[MeterPeriod]:
-    meters = (
-        point.meters.filter(installed_on__lte=end)
-        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=start))
-        .order_by("role", "installed_on", "id")
+@dataclass(slots=True)
+class PointReadings:
+    """What billing reads of a point's meters for a period ending on `end`, loaded for many points at once."""
+
+    meters: list[Meter]  # every meter of the point, in role, installation date and id order
+    billed: dict[int, tuple[dt.date, Decimal]]  # meter id → where its last invoice (or correction) left it
+    closing: dict[int, Reading]  # meter id → its accepted reading on the end date (the latest entered)
+    held: bool  # a held reading on the end date: the invoice waits for staff
+
+
+def load_point_readings(ends: dict[int, dt.date]) -> dict[int, PointReadings]:
+    """PointReadings of the points `ends` maps (point id → end date), in four queries whatever their number."""
+    states = {pk: PointReadings([], {}, {}, False) for pk in ends}
+    days = set(ends.values())
+    for meter in Meter.objects.filter(service_point_id__in=ends).order_by("role", "installed_on", "id"):
+        states[meter.service_point_id].meters.append(meter)
+    for point_id, day in Reading.objects.filter(
+        meter__service_point_id__in=ends, date__in=days, status=Status.HELD
+    ).values_list("meter__service_point_id", "date"):
+        if ends[point_id] == day:
+            states[point_id].held = True
+    point_of = {meter.pk: meter.service_point_id for state in states.values() for meter in state.meters}
+    if not point_of:
+        return states
+    latest_first = [F("new_date").desc(), F("id").desc()]
+    last_billed = (
+        InvoiceMeterReading.objects.filter(meter_id__in=point_of, side__in=[LineSide.PLAIN, LineSide.AFTER])
+        .annotate(rank=Window(RowNumber(), partition_by=[F("meter_id")], order_by=latest_first))
+        .filter(rank=1)
+        .values_list("meter_id", "new_date", "new_value")
     )
-    held = Reading.objects.filter(meter__service_point=point, date=end, status=Status.HELD).first()
-    if held is not None:
+    for meter_id, day, value in last_billed:
+        states[point_of[meter_id]].billed[meter_id] = (day, value)
+    closing = Reading.objects.filter(meter_id__in=point_of, date__in=days, status=Status.ACCEPTED).order_by(
+        "id"
+    )
+    for reading in closing:
+        point_id = point_of[reading.meter_id]
+        if ends[point_id] == reading.date:
+            states[point_id].closing[reading.meter_id] = reading
+    return states
+
+
+def _meter_periods(company: Company, state: PointReadings, start: dt.date, end: dt.date) -> list[MeterPeriod]:
+    if state.held:
         raise BillingError("reading_held", date=end.isoformat())
     periods = []
-    for meter in meters:
-        previous = _billed_state(meter) or (meter.installed_on, meter.installation_reading)
+    for meter in state.meters:
+        if meter.installed_on > end or (meter.removed_on is not None and meter.removed_on < start):
+            continue
+        previous = state.billed.get(meter.pk) or (meter.installed_on, meter.installation_reading)
         reading = None
         if meter.removed_on is not None and meter.removed_on <= end:
             new = (meter.removed_on, meter.removal_reading)
         else:
-            reading = (
-                Reading.objects.filter(meter=meter, date=end, status=Status.ACCEPTED).order_by("-id").first()
-            )
+            reading = state.closing.get(meter.pk)
             if reading is not None:
                 new = (reading.date, reading.value)
             elif meter.installed_on == end:
@@ -147,17 +176,27 @@ def _meter_periods(company: Company, point: ServicePoint, start: dt.date, end: d
     return periods
 
 
-def _tariffs(point: ServicePoint, start: dt.date, end: dt.date) -> list[calc.TariffPrices]:
-    versions = tariffs_for_period(point.tariff_group_id, start, end)
+def _tariffs(
+    point: ServicePoint, start: dt.date, end: dt.date, group_versions: list[Tariff] | None
+) -> list[calc.TariffPrices]:
+    if group_versions is None:
+        versions = tariffs_for_period(point.tariff_group_id, start, end)
+    else:
+        versions = versions_in_force(group_versions, start, end)
     if not versions or versions[0].valid_from > start:
         raise BillingError("no_tariff", date=start.isoformat(), group=point.tariff_group.code)
     return [tariff_prices(t) for t in versions]
 
 
 def _quantities(
-    company: Company, point: ServicePoint, start: dt.date, end: dt.date, meters: list[MeterPeriod]
+    company: Company,
+    point: ServicePoint,
+    start: dt.date,
+    end: dt.date,
+    meters: list[MeterPeriod],
+    has_meters: bool,
 ) -> tuple[Decimal, Decimal | None]:
-    if not point.meters.exists():
+    if not has_meters:
         norm = (
             point.flat_rate_norm_m3
             if point.flat_rate_norm_m3 is not None
@@ -188,6 +227,7 @@ def _split_by_readings_on_change_dates(
     tariffs: list[calc.TariffPrices],
     meters: list[MeterPeriod],
     company: Company,
+    has_meters: bool,
 ) -> list[calc.LineDraft] | None:
     """The utility's alternative to splitting by days (a setting): if every meter has an accepted reading on
     each tariff change date inside the period, bill each segment with what the meters really measured."""
@@ -222,7 +262,7 @@ def _split_by_readings_on_change_dates(
             )
             for m in meters
         ]
-        water, sewage = _quantities(company, point, seg_start, seg_end, seg_meters)
+        water, sewage = _quantities(company, point, seg_start, seg_end, seg_meters, has_meters)
         seg_tariffs = [t for t in tariffs if t.valid_from <= seg_start][-1:]
         lines += calc.compute_lines(
             period_start=seg_start,
@@ -241,17 +281,26 @@ def compute_draft(
     end: dt.date,
     *,
     company: Company,
+    state: PointReadings | None = None,
     meters: list[MeterPeriod] | None = None,
+    group_versions: list[Tariff] | None = None,
 ) -> Draft:
-    """Everything an invoice for [start, end] would say, computed from the current data; writes nothing."""
+    """Everything an invoice for [start, end] would say, computed from the current data; writes nothing.
+
+    A billing run passes what it loaded for many points at once: the point's `state` (else it is loaded
+    here) and its tariff group's `group_versions` (else they are queried). A correction passes the `meters`
+    as corrected instead of a state.
+    """
     if meters is None:
-        meters = _meter_periods(company, point, start, end)
-    tariffs = _tariffs(point, start, end)
+        state = state or load_point_readings({point.pk: end})[point.pk]
+        meters = _meter_periods(company, state, start, end)
+    has_meters = bool(state.meters) if state is not None else point.meters.exists()
+    tariffs = _tariffs(point, start, end, group_versions)
     lines = None
     if company.split_by_reading_on_change_date:
-        lines = _split_by_readings_on_change_dates(point, start, end, tariffs, meters, company)
+        lines = _split_by_readings_on_change_dates(point, start, end, tariffs, meters, company, has_meters)
     if lines is None:
-        water, sewage = _quantities(company, point, start, end, meters)
+        water, sewage = _quantities(company, point, start, end, meters, has_meters)
         lines = calc.compute_lines(
             period_start=start,
             period_end=end,
@@ -275,7 +324,7 @@ def preview_invoice(*, service_point: ServicePoint, up_to: dt.date) -> Draft:
 # --- frozen copies ------------------------------------------------------------------------------------------
 
 
-def _seller(company: Company) -> dict:
+def seller_copy(company: Company) -> dict:
     return {
         "name": company.legal_name,
         "street": company.street,
@@ -326,7 +375,7 @@ def describe_line(kind: str, start: dt.date, end: dt.date) -> tuple[str, str]:
     return f"{names[kind]} {start:%d.%m.%Y}–{end:%d.%m.%Y}", unit
 
 
-def _line_rows(invoice: Invoice, lines: list[calc.LineDraft], side: str) -> list[InvoiceLine]:
+def line_rows(invoice: Invoice, lines: list[calc.LineDraft], side: str) -> list[InvoiceLine]:
     rows = []
     for position, line in enumerate(lines, start=1):
         description, unit = describe_line(line.kind, line.period_start, line.period_end)
@@ -363,7 +412,7 @@ _COPIED_LINE_FIELDS = [
 ]
 
 
-def _meter_rows(
+def meter_rows(
     invoice: Invoice, meters: Sequence[MeterPeriod | InvoiceMeterReading], side: str
 ) -> list[InvoiceMeterReading]:
     """Frozen meter rows from computed periods or from the rows of an earlier document (same attributes)."""
@@ -385,15 +434,77 @@ def _meter_rows(
     ]
 
 
-def _allocate_number(company: Company, kind: str, year: int) -> tuple[str, int]:
+def _allocate_numbers(company: Company, kind: str, year: int, count: int = 1) -> list[tuple[str, int]]:
+    """The next `count` numbers of the series (number, sequence): the counter row stays locked till commit."""
     InvoiceCounter.objects.bulk_create([InvoiceCounter(series=kind, year=year)], ignore_conflicts=True)
     counter = InvoiceCounter.objects.select_for_update().get(series=kind, year=year)
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
     pattern = (
         company.invoice_series_pattern if kind == InvoiceKind.INVOICE else company.correction_series_pattern
     )
-    return pattern.format(year=year, number=counter.last_number), counter.last_number
+    return [(pattern.format(year=year, number=n), n) for n in range(first, counter.last_number + 1)]
+
+
+def invoice_row(
+    *,
+    actor: Actor,
+    company: Company,
+    seller: dict,
+    point: ServicePoint,
+    kind: str,
+    number: tuple[str, int],
+    issue_date: dt.date,
+    period: tuple[dt.date, dt.date],
+    totals: tuple[Decimal, Decimal, Decimal],
+    balance_before: Decimal,
+    issued_at: dt.datetime,
+    corrects: Invoice | None = None,
+    reason: str = "",
+) -> Invoice:
+    """An unsaved invoice with its frozen copies of the seller, buyer and point (`point.customer` loaded)."""
+    customer = point.customer
+    return Invoice(
+        kind=kind,
+        year=issue_date.year,
+        sequence=number[1],
+        number=number[0],
+        customer=customer,
+        service_point=point,
+        corrects=corrects,
+        correction_reason=reason,
+        issue_date=issue_date,
+        period_start=period[0],
+        period_end=period[1],
+        due_date=issue_date + dt.timedelta(days=company.due_days),
+        language=customer.language,
+        seller=seller,
+        buyer=_buyer(customer),
+        point=_point(point),
+        customer_code=customer.code,
+        bank_account=customer.bank_account,
+        total_net=totals[0],
+        total_vat=totals[1],
+        total_gross=totals[2],
+        balance_before=balance_before,
+        channel=actor.channel,
+        issued_at=issued_at,
+        issued_by=actor.user,
+    )
+
+
+def ledger_row(invoice: Invoice) -> LedgerEntry:
+    """Every issued document is a charge (or, for a correction, a difference) on the customer's ledger."""
+    return LedgerEntry(
+        customer_id=invoice.customer_id,
+        kind=EntryKind.INVOICE if invoice.kind == InvoiceKind.INVOICE else EntryKind.CORRECTION,
+        amount=invoice.total_gross,
+        booked_on=invoice.issue_date,
+        due_date=invoice.due_date,
+        invoice=invoice,
+        created_at=invoice.issued_at,
+    )
 
 
 def _create_invoice(
@@ -408,47 +519,24 @@ def _create_invoice(
     corrects: Invoice | None = None,
     reason: str = "",
 ) -> Invoice:
-    customer = point.customer
-    balance_before = balance_for_customer(customer)
-    number, sequence = _allocate_number(company, kind, issue_date.year)
-    invoice = Invoice(
+    balance_before = balance_for_customer(point.customer)
+    invoice = invoice_row(
+        actor=actor,
+        company=company,
+        seller=seller_copy(company),
+        point=point,
         kind=kind,
-        year=issue_date.year,
-        sequence=sequence,
-        number=number,
-        customer=customer,
-        service_point=point,
-        corrects=corrects,
-        correction_reason=reason,
+        number=_allocate_numbers(company, kind, issue_date.year)[0],
         issue_date=issue_date,
-        period_start=period[0],
-        period_end=period[1],
-        due_date=issue_date + dt.timedelta(days=company.due_days),
-        language=customer.language,
-        seller=_seller(company),
-        buyer=_buyer(customer),
-        point=_point(point),
-        customer_code=customer.code,
-        bank_account=customer.bank_account,
-        total_net=totals[0],
-        total_vat=totals[1],
-        total_gross=totals[2],
+        period=period,
+        totals=totals,
         balance_before=balance_before,
-        channel=actor.channel,
         issued_at=clock.now(),
-        issued_by=actor.user,
+        corrects=corrects,
+        reason=reason,
     )
     invoice.save()
-    # Every issued document is a charge (or, for a correction, a difference) on the customer's ledger.
-    LedgerEntry.objects.create(
-        customer=customer,
-        kind=EntryKind.INVOICE if kind == InvoiceKind.INVOICE else EntryKind.CORRECTION,
-        amount=invoice.total_gross,
-        booked_on=issue_date,
-        due_date=invoice.due_date,
-        invoice=invoice,
-        created_at=invoice.issued_at,
-    )
+    ledger_row(invoice).save()
     return invoice
 
 
@@ -488,20 +576,24 @@ def invoice_issue(
             period=(start, up_to),
             totals=(draft.totals.net, draft.totals.vat, draft.totals.gross),
         )
-        InvoiceLine.objects.bulk_create(_line_rows(invoice, draft.lines, LineSide.PLAIN))
-    InvoiceMeterReading.objects.bulk_create(_meter_rows(invoice, draft.meters, LineSide.PLAIN))
-    audit_log(
+        InvoiceLine.objects.bulk_create(line_rows(invoice, draft.lines, LineSide.PLAIN))
+    InvoiceMeterReading.objects.bulk_create(meter_rows(invoice, draft.meters, LineSide.PLAIN))
+    issued_audit_entry(actor, invoice).save()
+    return invoice
+
+
+def issued_audit_entry(actor: Actor, invoice: Invoice) -> AuditEntry:
+    return audit_entry(
         actor=actor,
         action="invoice.issued",
         obj=invoice,
-        customer_id=point.customer_id,
+        customer_id=invoice.customer_id,
         data={
             "number": invoice.number,
             "gross": str(invoice.total_gross),
-            "period": [start.isoformat(), up_to.isoformat()],
+            "period": [invoice.period_start.isoformat(), invoice.period_end.isoformat()],
         },
     )
-    return invoice
 
 
 def _current_state(original: Invoice) -> tuple[Invoice, list[InvoiceLine], list[InvoiceMeterReading]]:
@@ -603,10 +695,10 @@ def invoice_correct(
             )
             for line in before_lines
         ]
-        InvoiceLine.objects.bulk_create(before_rows + _line_rows(correction, draft.lines, LineSide.AFTER))
+        InvoiceLine.objects.bulk_create(before_rows + line_rows(correction, draft.lines, LineSide.AFTER))
     InvoiceMeterReading.objects.bulk_create(
-        _meter_rows(correction, before_meters, LineSide.BEFORE)
-        + _meter_rows(correction, after_meters, LineSide.AFTER)
+        meter_rows(correction, before_meters, LineSide.BEFORE)
+        + meter_rows(correction, after_meters, LineSide.AFTER)
     )
     audit_log(
         actor=actor,

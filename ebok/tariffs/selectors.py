@@ -17,12 +17,15 @@ from ebok.tariffs.models import Tariff, TariffGroup
 def tariffs_for_period(group: TariffGroup | int, start: dt.date, end: dt.date) -> list[Tariff]:
     """The versions in force on some day of [start, end], oldest first."""
     group_id = group if isinstance(group, int) else group.pk
-    in_force_at_start = (
-        Tariff.objects.filter(group_id=group_id, valid_from__lte=start).order_by("-valid_from").first()
-    )
-    later = Tariff.objects.filter(group_id=group_id, valid_from__gt=start, valid_from__lte=end)
-    versions = ([in_force_at_start] if in_force_at_start else []) + list(later.order_by("valid_from"))
-    return [t for t in versions if t.valid_to is None or t.valid_to >= start]
+    return versions_in_force(list(Tariff.objects.filter(group_id=group_id, valid_from__lte=end)), start, end)
+
+
+def versions_in_force(versions: list[Tariff], start: dt.date, end: dt.date) -> list[Tariff]:
+    """Of one group's `versions` (any order), those in force on some day of [start, end], oldest first."""
+    ordered = sorted(versions, key=lambda t: t.valid_from)
+    at_start = [t for t in ordered if t.valid_from <= start][-1:]
+    later = [t for t in ordered if start < t.valid_from <= end]
+    return [t for t in at_start + later if t.valid_to is None or t.valid_to >= start]
 
 
 def tariff_prices(tariff: Tariff) -> TariffPrices:

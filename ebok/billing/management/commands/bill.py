@@ -1,9 +1,14 @@
 """`ebok bill --date YYYY-MM-DD`: invoice every accepted reading not yet invoiced up to that date.
 
-Safe to kill and run again: each invoice is issued in its own transaction by `invoice_issue`, which is
-idempotent, so a rerun picks up exactly where the killed run left off. Safe to run in several processes at
-once: a point whose row another process has locked (it is invoicing it right now) is skipped rather than
-waited for, and looked at again once the pass is over.
+Points are invoiced a batch at a time (`--chunk`, default 500) by `ebok.billing.run.invoices_issue_batch`:
+one transaction and a fixed number of statements per batch, the same invoices as `invoice_issue` would give
+point by point. Should a batch fail with an unexpected error, its points are invoiced one by one so the
+error is pinned to its point and the others go through.
+
+Safe to kill and run again: a batch is committed whole or not at all, and invoicing is idempotent, so a
+rerun picks up exactly where the killed run left off. Safe to run in several processes at once: points
+whose rows another process has locked (it is invoicing them right now) are skipped rather than waited for,
+and looked at again once the pass is over — by then that process has usually invoiced them.
 
 The summary counts every candidate point once: issued (by this run); already issued (the invoice existed
 when this run got to the point); taken by another process (it held the point, and had issued the invoice or
@@ -26,6 +31,7 @@ from tqdm import tqdm
 
 from ebok.billing.messages import BillingError
 from ebok.billing.models import Invoice, InvoiceKind
+from ebok.billing.run import invoices_issue_batch
 from ebok.billing.selectors import points_to_bill
 from ebok.billing.services import invoice_issue
 from ebok.common.actor import CLI
@@ -91,10 +97,7 @@ class Command(BaseCommand):
         interrupted = False
         try:
             taken = self._first_pass(up_to, chunk, tally, bar)
-            # Points another process held: by now it has usually invoiced them (counted as taken by it); if
-            # it died half-way, its transaction was rolled back and we invoice them here.
-            for pk, bill_to in taken:
-                self._bill(pk, bill_to, tally, bar, recheck=True)
+            self._recheck(up_to, chunk, taken, tally, bar)
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -119,19 +122,52 @@ class Command(BaseCommand):
             raise CommandError(f"--chunk must be a whole number of at least 1, not {value!r}.")
         return chunk
 
-    def _first_pass(self, up_to: dt.date, chunk: int, tally: Tally, bar: tqdm) -> list[tuple[int, dt.date]]:
-        """Walk the candidates in id order, one chunk per query; return the points other processes held."""
-        taken: list[tuple[int, dt.date]] = []
+    def _first_pass(self, up_to: dt.date, chunk: int, tally: Tally, bar: tqdm) -> list[int]:
+        """Walk the candidates in id order, a batch per chunk; return the points other processes held."""
+        taken: list[int] = []
         last_pk = 0
         while True:
             # Asked afresh per chunk: points that another process invoiced meanwhile drop out by themselves.
             rows = list(points_to_bill(up_to).filter(pk__gt=last_pk).values_list("pk", "bill_to")[:chunk])
             if not rows:
                 return taken
+            taken += self._bill_batch(rows, tally, bar)
+            last_pk = rows[-1][0]
+
+    def _recheck(self, up_to: dt.date, chunk: int, taken: list[int], tally: Tally, bar: tqdm) -> None:
+        """Points another process held: those it invoiced have dropped out of the candidates (counted as taken
+        by it); if it died half-way its transaction was rolled back, and we invoice them here."""
+        for i in range(0, len(taken), chunk):
+            ids = taken[i : i + chunk]
+            rows = list(points_to_bill(up_to).filter(pk__in=ids).values_list("pk", "bill_to"))
+            tally.outcomes[TAKEN] += len(ids) - len(rows)
+            bar.update(len(ids) - len(rows))
+            for pk, bill_to in rows:
+                self._bill(pk, bill_to, tally, bar, recheck=True)
+
+    def _bill_batch(self, rows: list[tuple[int, dt.date]], tally: Tally, bar: tqdm) -> list[int]:
+        try:
+            result = invoices_issue_batch(actor=CLI, candidates=rows)
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # pin the error to its point: this batch, one point at a time
+            if self.verbosity >= 2:
+                bar.write(f"batch from point {rows[0][0]}: {type(error).__name__}: {error}; one by one")
+            taken = []
             for pk, bill_to in rows:
                 if self._bill(pk, bill_to, tally, bar, recheck=False) == TAKEN:
-                    taken.append((pk, bill_to))
-            last_pk = rows[-1][0]
+                    taken.append(pk)
+            return taken
+        tally.outcomes[ISSUED] += len(result.issued)
+        tally.outcomes[ALREADY_ISSUED] += len(result.already_issued)
+        tally.outcomes[SKIPPED] += len(result.skipped)
+        for pk, error in result.skipped.items():
+            tally.skipped[error.code] += 1
+            if self.verbosity >= 2:
+                bar.write(f"point {pk}: skipped ({error.code}): {error.message}", file=self.stderr._out)
+        bar.update(len(rows) - len(result.taken))
+        bar.set_postfix({"issued": tally.outcomes[ISSUED], "skipped": tally.outcomes[SKIPPED]}, refresh=False)
+        return result.taken
 
     def _bill(self, pk: int, bill_to: dt.date, tally: Tally, bar: tqdm, *, recheck: bool) -> str:
         try:
