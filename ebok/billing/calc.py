@@ -7,6 +7,7 @@ result. All money and quantities are `Decimal`; fractions of months are computed
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -149,6 +150,7 @@ def _months_exact(start: date, end: date) -> Fraction:
     return total
 
 
+@functools.lru_cache(maxsize=4096)  # a billing run asks for the same few periods again and again
 def subscription_months(start: date, end: date, places: int = 3) -> Decimal:
     """Months of [start, end] for the subscription fee (§5), half-up to `places` decimals (choice: 3).
 
@@ -161,12 +163,16 @@ def subscription_months(start: date, end: date, places: int = 3) -> Decimal:
 
 def split_quantity_by_days(total: Decimal, segments: Sequence[tuple[date, date]]) -> list[Decimal]:
     """Split a volume over the segments in proportion to their days, largest remainder to 0.001 m³ (§4)."""
+    if len(segments) == 1 and total % THOUSANDTH == 0:  # the usual case: one tariff, nothing to split
+        period_days(*segments[0])
+        return [total.quantize(THOUSANDTH)]
     return split_largest_remainder(total, [period_days(s, e) for s, e in segments], THOUSANDTH)
 
 
 # --- tariffs and lines (§4–6) ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def monthly_fee(fee: Decimal, fee_period_months: int) -> Decimal:
     """A fee per `fee_period_months` months converted to a monthly unit price (§5).
 
