@@ -94,7 +94,10 @@ def machine() -> dict[str, str]:
         try:
             out = subprocess.run(
                 ["psql", pg_url("postgres"), "-tAc", "SHOW server_version"],
-                capture_output=True, text=True, timeout=10, check=True,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
             )
             return out.stdout.strip()
         except (OSError, subprocess.SubprocessError):
