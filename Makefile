@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install demo test lint format lock clean sample-invoice bench
+.PHONY: install demo test lint format lock clean sample-invoice bench bench-install bench-quick
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "EBOK needs Python 3.11 or newer"'
@@ -27,9 +27,30 @@ sample-invoice: install
 	$(BIN)/ebok invoice_pdf --first -o var/sample-invoice.pdf
 	$(BIN)/ebok invoice_pdf --first --receipt -o var/sample-receipt.pdf
 
-# Benchmarks (results and the machine they ran on: docs/performance.md).
-bench: install
+# Benchmarks (issue 11): each writes var/bench/<name>.json, report.py puts the table into docs/performance.md.
+# Needs a PostgreSQL server (EBOK_BENCH_PG, default postgres://postgres@127.0.0.1:5432; each benchmark makes
+# its own ebok_bench_* databases there) and about 40 minutes; bench-quick checks the scripts in a few.
+BENCH_PG ?= $(or $(EBOK_BENCH_PG),postgres://postgres@127.0.0.1:5432)
+
+bench-install: install
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,bench]'
+	@$(BIN)/python -c 'import psycopg, sys; psycopg.connect("$(BENCH_PG)/postgres").close()' \
+		|| { echo "make bench needs PostgreSQL at $(BENCH_PG) (set EBOK_BENCH_PG)"; exit 1; }
+
+bench: bench-install
+	$(BIN)/python bench/bench_billing.py
+	$(BIN)/python bench/bench_portal.py
+	$(BIN)/python bench/bench_statements.py
 	$(BIN)/python bench/bench_pdf.py
+	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/report.py
+
+bench-quick: bench-install
+	$(BIN)/python bench/bench_billing.py --quick
+	$(BIN)/python bench/bench_portal.py --quick
+	$(BIN)/python bench/bench_statements.py --quick
+	$(BIN)/python bench/bench_pdf.py --invoices 60
+	$(BIN)/python bench/bench_scale.py --quick
 
 lint: install
 	$(BIN)/ruff check .

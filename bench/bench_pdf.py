@@ -22,7 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
 TARGET = 150.0
+
+from common import Row, write_result  # noqa: E402
 
 
 def _setup(data_dir: str) -> None:
@@ -152,12 +155,26 @@ def main(argv: list[str] | None = None) -> int:
         render_invoice_pdf(invoices[0])  # fonts are loaded once per process, outside the timing
         render_receipt_pdf(invoices[0])
         a4 = _time("A4 PDF", render_invoice_pdf, invoices, args.repeat)
-        _time("80 mm receipt PDF", render_receipt_pdf, invoices, args.repeat)
-        _time("KSeF FA(3) XML", invoice_to_fa3, invoices, args.repeat)
+        receipt = _time("80 mm receipt PDF", render_receipt_pdf, invoices, args.repeat)
+        fa3 = _time("KSeF FA(3) XML", invoice_to_fa3, invoices, args.repeat)
         connection.close()
-    verdict = "meets" if a4 >= TARGET else "MISSES"
-    print(f"A4 PDF: {a4:.0f} invoices per second per core — {verdict} the target of {TARGET:.0f}/s")
-    return 0 if a4 >= TARGET else 1
+    write_result(
+        "pdf",
+        "Invoice documents",
+        [
+            Row("A4 invoice PDF", a4, "per second per core", target=f"≥ {TARGET:.0f}", met=a4 >= TARGET),
+            Row("80 mm receipt PDF", receipt, "per second per core"),
+            Row("KSeF FA(3) XML", fa3, "per second per core"),
+        ],
+        details=(
+            f"{len(invoices)} invoices ({corrections} corrections) rendered one after another in one process "
+            "from the frozen invoices (lines and meter readings prefetched, as a batch job would); CPU time of "
+            "the process, the best of three passes. The embedded font subsets are built once per process, "
+            "rl-accel is ReportLab's C speed-up, and the QR code has a fixed mask (segno's scoring of all eight "
+            "costs ~7 ms per code)."
+        ),
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -70,10 +70,11 @@ def history(customers: int, *, log=print) -> None:
             SELECT i, i, 'BM-' || i, 'main', 5, '{OPENING}', 0 FROM generate_series(1, {n}) AS i""",
         "readings": f"""
             INSERT INTO readings_reading (id, meter_id, date, value, source, status, reason_code,
-                reason_params, note, created_at, photo)
+                reason_params, note, created_at, photo, billed)
             SELECT 3 * (i - 1) + k, i, (ARRAY['{READ_DAYS[0]}', '{READ_DAYS[1]}', '{READ_DAYS[2]}']::date[])[k],
                 {_value("k")}, 'reader', 'accepted', '', '{{}}', '',
-                (ARRAY['{READ_DAYS[0]}', '{READ_DAYS[1]}', '{READ_DAYS[2]}']::date[])[k] + time '12:00', ''
+                (ARRAY['{READ_DAYS[0]}', '{READ_DAYS[1]}', '{READ_DAYS[2]}']::date[])[k] + time '12:00', '',
+                true
             FROM generate_series(1, {n}) AS i, generate_series(1, 3) AS k""",
         "invoices": f"""
             WITH p AS (
@@ -158,9 +159,9 @@ def new_readings(*, every: int = 1, day: dt.date = NEXT_READING, log=print) -> i
         cursor.execute(
             f"""
             INSERT INTO readings_reading (meter_id, date, value, source, status, reason_code, reason_params,
-                note, created_at, photo)
+                note, created_at, photo, billed)
             SELECT m.id, %s, {_value("4", "m.id").replace("%", "%%")}, 'reader', 'accepted', '', '{{}}', '',
-                %s, ''
+                %s, '', false
             FROM metering_meter AS m WHERE m.id %% %s = 0""",
             [day, dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), every],
         )

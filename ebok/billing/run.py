@@ -39,6 +39,7 @@ from ebok.billing.services import (
     ledger_row,
     line_rows,
     load_point_readings,
+    mark_readings_billed,
     meter_rows,
     seller_copy,
 )
@@ -119,9 +120,8 @@ def invoices_issue_batch(
     issued_at = clock.now()
     seller = seller_copy(company)
     balances = _balances({point.customer_id for point, _draft, _lines in drafts})
-    numbers = _allocate_numbers(company, InvoiceKind.INVOICE, issue_date.year, len(drafts))
     invoices, lines, meters = [], [], []
-    for (point, draft, point_lines), number in zip(drafts, numbers, strict=True):
+    for point, draft, point_lines in drafts:
         balance = balances.get(point.customer_id, ZERO)
         invoice = invoice_row(
             actor=actor,
@@ -129,7 +129,7 @@ def invoices_issue_batch(
             seller=seller,
             point=point,
             kind=InvoiceKind.INVOICE,
-            number=number,
+            number=("", 0),  # below, once the counter is locked
             issue_date=issue_date,
             period=(draft.period_start, draft.period_end),
             totals=(draft.totals.net, draft.totals.vat, draft.totals.gross),
@@ -142,11 +142,16 @@ def invoices_issue_batch(
             line.invoice = invoice
         lines += point_lines
         meters += meter_rows(invoice, draft.meters, LineSide.PLAIN)
+    # From here to the commit the series' counter row is locked (other billing processes wait): only writing.
+    numbers = _allocate_numbers(company, InvoiceKind.INVOICE, issue_date.year, len(invoices))
+    for invoice, (number, sequence) in zip(invoices, numbers, strict=True):
+        invoice.number, invoice.sequence = number, sequence
     insert_many(invoices)
     insert_many(lines)
     insert_many(meters)
     insert_many([ledger_row(invoice) for invoice in invoices])
     insert_many([issued_audit_entry(actor, invoice) for invoice in invoices])
+    mark_readings_billed({invoice.service_point_id: invoice.period_end for invoice in invoices})
     result.issued = invoices
     return result
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -578,8 +578,20 @@ def invoice_issue(
         )
         InvoiceLine.objects.bulk_create(line_rows(invoice, draft.lines, LineSide.PLAIN))
     InvoiceMeterReading.objects.bulk_create(meter_rows(invoice, draft.meters, LineSide.PLAIN))
+    mark_readings_billed({point.pk: up_to})
     issued_audit_entry(actor, invoice).save()
     return invoice
+
+
+def mark_readings_billed(ends: dict[int, dt.date]) -> None:
+    """The points' readings up to their new invoices' ends are billed (point id → end); one statement."""
+    by_end: dict[dt.date, list[int]] = {}
+    for point_id, end in ends.items():
+        by_end.setdefault(end, []).append(point_id)
+    covered = Q()
+    for end, point_ids in by_end.items():
+        covered |= Q(meter__service_point_id__in=point_ids, date__lte=end)
+    Reading.objects.filter(covered, billed=False).update(billed=True)
 
 
 def issued_audit_entry(actor: Actor, invoice: Invoice) -> AuditEntry:
@@ -730,6 +742,7 @@ def _replace_reading(actor: Actor, billed: InvoiceMeterReading, value: Decimal, 
         )
     new = Reading.objects.create(
         meter=billed.meter,
+        billed=True,  # on the corrected invoice
         date=billed.new_date,
         value=value,
         source=Source.OFFICE,

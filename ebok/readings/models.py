@@ -44,12 +44,21 @@ class Reading(models.Model):
     created_at = models.DateTimeField(_("entered at"))
     photo = models.FileField(_("photo of the meter"), upload_to="readings/", blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    # Set by billing once an invoice of the point ends on or after this reading's date. Only a hint for
+    # finding the readings waiting for an invoice (the partial index below holds just those, so the billing
+    # run's search doesn't grow with the city); which days are invoiced is decided by the invoices themselves.
+    billed = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["meter", "date", "id"]
         indexes = [
             models.Index(fields=["meter", "status", "date"]),
             models.Index(fields=["status", "date"]),
+            models.Index(
+                fields=["meter", "date"],
+                condition=Q(status="accepted", billed=False),
+                name="reading_waiting_for_invoice",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="reading_value_nonnegative"),
