@@ -14,6 +14,7 @@ On SQLite, IMMEDIATE transactions serialise writers and give the same guarantees
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -365,6 +366,12 @@ def _point(point: ServicePoint) -> dict:
 
 def describe_line(kind: str, start: dt.date, end: dt.date) -> tuple[str, str]:
     """Line description and unit in the active language (the customer's, at issue time)."""
+    name, unit = _line_words(kind, translation.get_language())
+    return f"{name} {start:%d.%m.%Y}–{end:%d.%m.%Y}", unit
+
+
+@functools.lru_cache(maxsize=64)  # a billing run writes these words hundreds of thousands of times
+def _line_words(kind: str, language: str) -> tuple[str, str]:
     names = {
         LineKind.WATER: _("Water supply"),
         LineKind.SEWAGE: _("Sewage collection"),
@@ -372,7 +379,7 @@ def describe_line(kind: str, start: dt.date, end: dt.date) -> tuple[str, str]:
         LineKind.SEWAGE_SUBSCRIPTION: _("Sewage subscription fee"),
     }
     unit = _("month") if kind in (LineKind.SUBSCRIPTION, LineKind.SEWAGE_SUBSCRIPTION) else "m³"
-    return f"{names[kind]} {start:%d.%m.%Y}–{end:%d.%m.%Y}", unit
+    return names[kind], unit
 
 
 def line_rows(invoice: Invoice, lines: list[calc.LineDraft], side: str) -> list[InvoiceLine]:

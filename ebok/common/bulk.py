@@ -23,9 +23,8 @@ def insert_many(objs: Sequence[models.Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
-    connection = connections[
-        DEFAULT_DB_ALIAS
-    ]  # the connection itself, not the per-thread proxy: once per row
+    # The connection itself, not django.db.connection (a per-thread proxy looked up on every attribute).
+    connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs)
         return
@@ -37,15 +36,20 @@ def insert_many(objs: Sequence[models.Model]) -> None:
             [meta.db_table, meta.pk.column, len(objs)],
         )
         ids = sorted(row[0] for row in cursor.fetchall())
+        relations = [f for f in fields if f.is_relation]
         for obj, pk in zip(objs, ids, strict=True):
             obj.pk = pk
-            obj._prepare_related_fields_for_save(operation_name="insert_many")  # e.g. a line's invoice_id
+            for field in relations:  # a row pointing to an object saved after the assignment: take its id
+                related = field.get_cached_value(obj, None)
+                if related is not None and getattr(obj, field.attname) is None:
+                    setattr(obj, field.attname, related.pk)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        prepare = [_copy_value(f, connection) for f in fields]
         with cursor.cursor.copy(
             f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
         ) as copy:
             for obj in objs:
-                copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+                copy.write_row([to_db(getattr(obj, attname)) for attname, to_db in prepare])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
