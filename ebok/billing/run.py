@@ -151,7 +151,7 @@ def invoices_issue_batch(
     insert_many(meters)
     insert_many([ledger_row(invoice) for invoice in invoices])
     insert_many([issued_audit_entry(actor, invoice) for invoice in invoices])
-    mark_readings_billed({invoice.service_point_id: invoice.period_end for invoice in invoices})
+    mark_readings_billed({row.meter_id: row.new_date for row in meters})
     result.issued = invoices
     return result
 

@@ -585,20 +585,20 @@ def invoice_issue(
         )
         InvoiceLine.objects.bulk_create(line_rows(invoice, draft.lines, LineSide.PLAIN))
     InvoiceMeterReading.objects.bulk_create(meter_rows(invoice, draft.meters, LineSide.PLAIN))
-    mark_readings_billed({point.pk: up_to})
+    mark_readings_billed({m.meter.pk: m.new_date for m in draft.meters})
     issued_audit_entry(actor, invoice).save()
     return invoice
 
 
-def mark_readings_billed(ends: dict[int, dt.date]) -> None:
-    """The points' readings up to their new invoices' ends are billed (point id → end); one statement."""
+def mark_readings_billed(meter_ends: dict[int, dt.date]) -> None:
+    """The meters' readings up to their new invoices' ends are billed (meter id → end); one statement."""
     by_end: dict[dt.date, list[int]] = {}
-    for point_id, end in ends.items():
-        by_end.setdefault(end, []).append(point_id)
+    for meter_id, end in meter_ends.items():
+        by_end.setdefault(end, []).append(meter_id)
     covered = Q()
-    for end, point_ids in by_end.items():
-        covered |= Q(meter__service_point_id__in=point_ids, date__lte=end)
-    Reading.objects.filter(covered, billed=False).update(billed=True)
+    for end, meter_ids in by_end.items():
+        covered |= Q(meter_id__in=meter_ids, date__lte=end)
+    Reading.objects.filter(covered, status=Status.ACCEPTED, billed=False).update(billed=True)
 
 
 def issued_audit_entry(actor: Actor, invoice: Invoice) -> AuditEntry:

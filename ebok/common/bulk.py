@@ -12,6 +12,7 @@ Only for plain new rows: no signals, no save(), no conflict handling — what bu
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,12 +45,16 @@ def insert_many(objs: Sequence[models.Model]) -> None:
                 if related is not None and getattr(obj, field.attname) is None:
                     setattr(obj, field.attname, related.pk)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        prepare = [_copy_value(f, connection) for f in fields]
+        values = operator.attrgetter(*(f.attname for f in fields))  # one C call per row for every value
+        convert = [(i, to_db) for i, f in enumerate(fields) if (to_db := _to_db(f, connection)) is not None]
         with cursor.cursor.copy(
             f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
         ) as copy:
             for obj in objs:
-                copy.write_row([to_db(getattr(obj, attname)) for attname, to_db in prepare])
+                row = list(values(obj))
+                for i, to_db in convert:
+                    row[i] = to_db(row[i])
+                copy.write_row(row)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -71,17 +76,10 @@ _AS_IS = (
 )
 
 
-def _copy_value(field: models.Field, connection) -> tuple[str, Callable[[Any], Any]]:
-    """The attribute to read and how to turn its value into what COPY writes."""
+def _to_db(field: models.Field, connection) -> Callable[[Any], Any] | None:
+    """How to turn the field's value into what COPY writes; None: as it is."""
     if isinstance(field, models.JSONField):
-        return (
-            field.attname,
-            lambda value, field=field: None if value is None else json.dumps(value, cls=field.encoder),
-        )
+        return lambda value: None if value is None else json.dumps(value, cls=field.encoder)
     if isinstance(field, _AS_IS):
-        return field.attname, _identity
-    return field.attname, lambda value, field=field: field.get_db_prep_save(value, connection)
-
-
-def _identity(value: Any) -> Any:
-    return value
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
