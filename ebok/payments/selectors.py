@@ -12,10 +12,12 @@ from enum import StrEnum
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import DecimalField, QuerySet, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import DecimalField, Model, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from ebok.common import clock
+from ebok.common.bulk import in_chunks
 from ebok.company.models import Company
 from ebok.customers.models import Customer
 from ebok.payments.interest import Rate
@@ -307,3 +309,49 @@ def assignment_candidates(payments: Iterable[Payment]) -> dict[int, list[Candida
 def payments_with_ids(ids: Iterable[int]) -> QuerySet[Payment]:
     """The payments of one import (as listed in its report), in the order they were recorded."""
     return Payment.objects.filter(pk__in=list(ids)).select_related("customer", "invoice").order_by("id")
+
+
+# --- bank statements: what is known already, and whose accounts and codes these are (many at once) ----------
+
+
+def _rows_where_in(model: type[Model], field: str, values: Iterable[str], *columns: str) -> list[tuple]:
+    """`columns` of the rows of `model` whose `field` is one of `values` (a statement's worth of them)."""
+    values = list(set(values))
+    if not values:
+        return []
+    if connection.vendor == "postgresql":
+        # One array the server binds, rather than IN (…) lists that Django's psycopg cursor quotes into the
+        # SQL text value by value: for a statement's 100,000 references, a second against three.
+        import psycopg
+
+        quote = connection.ops.quote_name
+        meta = model._meta
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(quote(meta.get_field(c).column) for c in columns)} "  # noqa: S608 - names
+                f"FROM {quote(meta.db_table)} WHERE {quote(meta.get_field(field).column)} = ANY(%s)",
+                [values],
+            )
+            return cursor.fetchall()
+    rows: list[tuple] = []
+    for chunk in in_chunks(values):
+        rows.extend(model._default_manager.filter(**{f"{field}__in": chunk}).values_list(*columns))
+    return rows
+
+
+def bank_references_known(references: Iterable[str]) -> set[str]:
+    """Those of `references` that a payment already carries (imported before)."""
+    return {
+        reference for (reference,) in _rows_where_in(Payment, "bank_reference", references, "bank_reference")
+    }
+
+
+def customer_ids_by_account(accounts: Iterable[str]) -> dict[str, int]:
+    """{individual bank account: customer id} of those of `accounts` that are a customer's."""
+    return dict(_rows_where_in(Customer, "bank_account", accounts, "bank_account", "id"))
+
+
+def customer_ids_by_code(codes: Iterable[str]) -> dict[str, int]:
+    """{customer code: customer id} of those of `codes` that are a customer's."""
+    return dict(_rows_where_in(Customer, "code", codes, "code", "id"))
