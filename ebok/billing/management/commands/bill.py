@@ -1,6 +1,6 @@
 """`ebok bill --date YYYY-MM-DD`: invoice every accepted reading not yet invoiced up to that date.
 
-Points are invoiced a batch at a time (`--chunk`, default 500) by `ebok.billing.run.invoices_issue_batch`:
+Points are invoiced a batch at a time (`--chunk`, default 1000) by `ebok.billing.run.invoices_issue_batch`:
 one transaction and a fixed number of statements per batch, the same invoices as `invoice_issue` would give
 point by point. Should a batch fail with an unexpected error, its points are invoiced one by one so the
 error is pinned to its point and the others go through.
@@ -38,7 +38,7 @@ from ebok.common.actor import CLI
 from ebok.company.selectors import company_or_none
 from ebok.metering.models import ServicePoint
 
-DEFAULT_CHUNK = 500
+DEFAULT_CHUNK = 1000
 DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 ISSUED = "issued"
