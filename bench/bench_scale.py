@@ -69,7 +69,7 @@ def build(size: int, billed: int, out: Path) -> None:
     out.write_text(json.dumps({"built_s": built, "sessions": sessions}))
 
 
-def measure(size: int, billed: int, quick: bool) -> dict:
+def measure(size: int, billed: int, quick: bool, rate: int) -> dict:
     database = f"ebok_bench_scale_{size}"
     url = recreate_pg_database(database)
     work = Path(tempfile.mkdtemp(prefix="ebok-bench-scale-"))
@@ -90,11 +90,11 @@ def measure(size: int, billed: int, quick: bool) -> dict:
     with Server(CHOSEN, env, work / "server.log") as server:
         http_load.throughput(server.url, headers=XFP, requests=requests, connections=8, seconds=3, warmup=0)
         result = http_load.fixed_rate(
-            server.url, headers=XFP, requests=requests, rate=RATE, seconds=5 if quick else SECONDS
+            server.url, headers=XFP, requests=requests, rate=rate, seconds=5 if quick else SECONDS
         )
     if result.errors or result.statuses.get(200, 0) != result.requests:
         raise SystemExit(f"dashboard answers: {dict(result.statuses)}, errors {result.errors}")
-    print(f"  dashboard at {RATE}/s: {result.summary()}")
+    print(f"  dashboard at {rate}/s: {result.summary()}")
     started = time.monotonic()
     bill = subprocess.run(
         [EBOK, "bill", "--date", "2026-04-30", "--verbosity", "1"],
@@ -124,6 +124,7 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--quick", action="store_true", help="2,000 and 20,000 customers, 1,000 billed")
+    parser.add_argument("--rate", type=int, default=RATE, help=f"dashboards per second (default {RATE})")
     parser.add_argument("--build", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--billed", type=int, default=BILLED, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -133,12 +134,13 @@ def main() -> None:
         return
     small, large = (2_000, 20_000) if args.quick else map(int, args.sizes.split(","))
     billed = 1_000 if args.quick else BILLED
-    at = {size: measure(size, billed, args.quick) for size in (small, large)}
+    rate = args.rate
+    at = {size: measure(size, billed, args.quick, rate) for size in (small, large)}
     p95_growth = at[large]["p95"] / at[small]["p95"] - 1
     bill_growth = at[large]["bill_ms"] / at[small]["bill_ms"] - 1
     rows = [
-        Row(f"dashboard p95 at {RATE}/s, {small:,} customers", at[small]["p95"], "ms"),
-        Row(f"dashboard p95 at {RATE}/s, {large:,} customers", at[large]["p95"], "ms"),
+        Row(f"dashboard p95 at {rate}/s, {small:,} customers", at[small]["p95"], "ms"),
+        Row(f"dashboard p95 at {rate}/s, {large:,} customers", at[large]["p95"], "ms"),
         Row("dashboard p95 growth", p95_growth * 100, "%", target="≤ 20", met=p95_growth <= 0.20),
         Row(f"ebok bill per invoice, {billed:,} of {small:,} points", at[small]["bill_ms"], "ms"),
         Row(f"ebok bill per invoice, {billed:,} of {large:,} points", at[large]["bill_ms"], "ms"),
@@ -154,7 +156,7 @@ def main() -> None:
         f"Databases built by `bench/billing_data.py` ({small:,} customers in {at[small]['built_s']:.0f} s, "
         f"{at[small]['db']}; {large:,} in {at[large]['built_s']:.0f} s, {at[large]['db']}), every customer "
         f"with a year of history. Dashboards of {SAMPLE} customers spread over the id range, in turn, at "
-        f"{RATE} requests/s for {SECONDS} s on {CHOSEN.name}; `ebok bill` over {billed:,} new readings."
+        f"{rate} requests/s for {SECONDS} s on {CHOSEN.name}; `ebok bill` over {billed:,} new readings."
     )
     write_result("scale", "Scale: 10,000 and 1,000,000 customers", rows, details=details)
 
