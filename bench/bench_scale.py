@@ -43,8 +43,11 @@ SECONDS = 20
 CHOSEN = getattr(bench_portal, "CHOSEN", bench_portal.CONFIGS[0])  # the server bench_portal.py picked
 
 
-def build(size: int, billed: int, out: Path) -> None:
-    """Child process: the database of `size` customers, sessions of SAMPLE of them, new readings."""
+def build(size: int, billed: int, out: Path, reuse: bool) -> None:
+    """Child process: the database of `size` customers (or the one a previous run left, with `reuse`),
+    sessions of SAMPLE of them, a new reading for `billed` points; writes what the parent needs to `out`."""
+    import datetime as dt
+
     from common import setup_django
 
     setup_django(pg_url(f"ebok_bench_scale_{size}"))
@@ -53,36 +56,56 @@ def build(size: int, billed: int, out: Path) -> None:
 
     from ebok.accounts.models import CustomerAccess, User
     from ebok.common import clock
+    from ebok.readings.models import Reading
 
     started = time.monotonic()
-    billing_data.history(size)
+    if not reuse:
+        billing_data.history(size)
     built = time.monotonic() - started
     sessions = []
     for k in range(SAMPLE):
-        customer_id = 1 + k * (size // SAMPLE)
-        user = User.objects.create_user(
-            username=f"scale{k}", email=f"scale{k}@example.org", password="x" * 16
-        )
-        CustomerAccess.objects.create(user=user, customer_id=customer_id, granted_at=clock.now())
+        user = User.objects.filter(username=f"scale{k}").first()
+        if user is None:
+            user = User.objects.create_user(
+                username=f"scale{k}", email=f"scale{k}@example.org", password="x" * 16
+            )
+            CustomerAccess.objects.create(
+                user=user, customer_id=1 + k * (size // SAMPLE), granted_at=clock.now()
+            )
         sessions.append(session_cookie(user))
-    billing_data.new_readings(every=max(1, size // billed))
-    out.write_text(json.dumps({"built_s": built, "sessions": sessions}))
+    day = billing_data.NEXT_READING
+    if reuse:  # the next round after the last one billed
+        day = Reading.objects.order_by("-date").values_list("date", flat=True)[0] + dt.timedelta(days=120)
+    billing_data.new_readings(every=max(1, size // billed), day=day)
+    out.write_text(json.dumps({"built_s": built, "sessions": sessions, "day": day.isoformat()}))
 
 
-def measure(size: int, billed: int, quick: bool, rate: int) -> dict:
+def _exists(database: str, size: int) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(pg_url(database)) as conn:
+            return conn.execute("SELECT count(*) FROM customers_customer").fetchone()[0] == size
+    except psycopg.Error:
+        return False
+
+
+def measure(size: int, billed: int, quick: bool, rate: int, reuse: bool) -> dict:
     database = f"ebok_bench_scale_{size}"
-    url = recreate_pg_database(database)
+    reuse = reuse and _exists(database, size)
+    url = pg_url(database) if reuse else recreate_pg_database(database)
     work = Path(tempfile.mkdtemp(prefix="ebok-bench-scale-"))
     info_file = work / "info.json"
-    print(f"{size:,} customers: building …")
+    print(f"{size:,} customers: {'the database of an earlier run' if reuse else 'building …'}")
     subprocess.run(
-        [PYTHON, __file__, "--build", str(size), "--billed", str(billed), "--out", str(info_file)],
+        [PYTHON, __file__, "--build", str(size), "--billed", str(billed), "--out", str(info_file)]
+        + (["--reuse"] if reuse else []),
         env=bench_env(url, str(work / "data")),
         check=True,
         cwd=REPO,
     )
     info = json.loads(info_file.read_text())
-    print(f"  built in {info['built_s']:.0f} s; database {_size_of(database)}")
+    print(f"  {_built({'built_s': info['built_s'], 'db': _size_of(database)})}")
     env = bench_env(url, str(work / "data"))
     requests = itertools.cycle(
         [http_load.Request("GET", "/panel/", {"Cookie": f"{SESSION_COOKIE}={s}"}) for s in info["sessions"]]
@@ -95,13 +118,15 @@ def measure(size: int, billed: int, quick: bool, rate: int) -> dict:
     if result.errors or result.statuses.get(200, 0) != result.requests:
         raise SystemExit(f"dashboard answers: {dict(result.statuses)}, errors {result.errors}")
     print(f"  dashboard at {rate}/s: {result.summary()}")
-    started = time.monotonic()
     bill = subprocess.run(
-        [EBOK, "bill", "--date", "2026-04-30", "--verbosity", "1"],
+        [EBOK, "bill", "--date", info["day"], "--verbosity", "1"],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    seconds = time.monotonic() - started
-    issued = int(next(line for line in bill.stdout.splitlines() if line.startswith("Issued:")).split()[1])
+    summary = dict(line.split(": ", 1) for line in bill.stdout.splitlines() if ": " in line)
+    issued, seconds = (
+        int(summary["Issued"]),
+        float(summary["Elapsed"].split()[0]),
+    )  # the run, not the start-up
     if issued != billed:
         raise SystemExit(f"ebok bill issued {issued}, expected {billed}:\n{bill.stdout}")
     print(
@@ -109,6 +134,11 @@ def measure(size: int, billed: int, quick: bool, rate: int) -> dict:
     )
     return {"p50": result.p50, "p95": result.p95, "bill_ms": seconds / issued * 1000, "db": _size_of(database),
             "built_s": info["built_s"]}  # fmt: skip
+
+
+def _built(figures: dict) -> str:
+    how = f"built in {figures['built_s']:.0f} s" if figures["built_s"] else "built by an earlier run"
+    return f"{how}, {figures['db']}"
 
 
 def _size_of(database: str) -> str:
@@ -128,14 +158,17 @@ def main() -> None:
     parser.add_argument("--build", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--billed", type=int, default=BILLED, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure again on the databases an earlier run built (if there)"
+    )
     args = parser.parse_args()
     if args.build:
-        build(args.build, args.billed, args.out)
+        build(args.build, args.billed, args.out, args.reuse)
         return
     small, large = (2_000, 20_000) if args.quick else map(int, args.sizes.split(","))
     billed = 1_000 if args.quick else BILLED
     rate = args.rate
-    at = {size: measure(size, billed, args.quick, rate) for size in (small, large)}
+    at = {size: measure(size, billed, args.quick, rate, args.reuse) for size in (small, large)}
     p95_growth = at[large]["p95"] / at[small]["p95"] - 1
     bill_growth = at[large]["bill_ms"] / at[small]["bill_ms"] - 1
     rows = [
@@ -153,12 +186,12 @@ def main() -> None:
         ),
     ]
     details = (
-        f"Databases built by `bench/billing_data.py` ({small:,} customers in {at[small]['built_s']:.0f} s, "
-        f"{at[small]['db']}; {large:,} in {at[large]['built_s']:.0f} s, {at[large]['db']}), every customer "
+        f"Databases built by `bench/billing_data.py` ({small:,} customers: {_built(at[small])}; "
+        f"{large:,}: {_built(at[large])}), every customer "
         f"with a year of history. Dashboards of {SAMPLE} customers spread over the id range, in turn, at "
         f"{rate} requests/s for {SECONDS} s on {CHOSEN.name}; `ebok bill` over {billed:,} new readings."
     )
-    write_result("scale", "Scale: 10,000 and 1,000,000 customers", rows, details=details)
+    write_result("scale", f"Scale: {small:,} and {large:,} customers", rows, details=details)
 
 
 if __name__ == "__main__":

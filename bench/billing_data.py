@@ -153,15 +153,18 @@ def history(customers: int, *, log=print) -> None:
 
 
 def new_readings(*, every: int = 1, day: dt.date = NEXT_READING, log=print) -> int:
-    """An accepted reading on `day` for every `every`-th point (the meter reader's next round)."""
+    """An accepted reading on `day` for every `every`-th point (the meter reader's next round): the meter's
+    latest reading plus its usual consumption."""
     with connection.cursor() as cursor:
         started = time.monotonic()
         cursor.execute(
             f"""
             INSERT INTO readings_reading (meter_id, date, value, source, status, reason_code, reason_params,
                 note, created_at, photo, billed)
-            SELECT m.id, %s, {_value("4", "m.id").replace("%", "%%")}, 'reader', 'accepted', '', '{{}}', '',
-                %s, '', false
+            SELECT m.id, %s,
+                (SELECT r.value FROM readings_reading r WHERE r.meter_id = m.id AND r.status = 'accepted'
+                 ORDER BY r.date DESC LIMIT 1) + {STEP_M3} + m.id %% 9,
+                'reader', 'accepted', '', '{{}}', '', %s, '', false
             FROM metering_meter AS m WHERE m.id %% %s = 0""",
             [day, dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), every],
         )

@@ -15,7 +15,6 @@ import json
 import math
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -91,16 +90,12 @@ def setup_django(database_url: str, *, migrate: bool = True, data_dir: str | Non
 
 def machine() -> dict[str, str]:
     def pg_version() -> str:
+        import psycopg
+
         try:
-            out = subprocess.run(
-                ["psql", pg_url("postgres"), "-tAc", "SHOW server_version"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=True,
-            )
-            return out.stdout.strip()
-        except (OSError, subprocess.SubprocessError):
+            with psycopg.connect(pg_url("postgres"), connect_timeout=10) as conn:
+                return conn.execute("SHOW server_version").fetchone()[0]
+        except psycopg.Error:
             return "unknown"
 
     return {
