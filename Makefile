@@ -62,7 +62,7 @@ format: install
 lock:
 	rm -rf /tmp/ebok-lock && $(PYTHON) -m venv /tmp/ebok-lock
 	/tmp/ebok-lock/bin/python -m pip install --quiet --upgrade pip
-	/tmp/ebok-lock/bin/python -m pip install --quiet -e '.[dev]'
+	/tmp/ebok-lock/bin/python -m pip install --quiet -e '.[dev,bench]'
 	/tmp/ebok-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf /tmp/ebok-lock
 

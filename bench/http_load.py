@@ -27,7 +27,9 @@ What it is not: no TLS, no HTTP/2, no redirects followed, no cookie jar during a
 need as a header). A connection the server closes (`Connection: close`, or an idle keep-alive timeout) is
 reopened for the next request; a request that fails on a reused connection before any answer byte arrived
 is retried once on a new one, as browsers do. Transport failures and time-outs count as `errors`; HTTP
-error statuses are only counted in `statuses` (see `Result.ok`).
+error statuses are only counted in `statuses` (see `Result.ok`). `timeout=` bounds each request (at a fixed
+rate, from its due time), so a run ends at most that long after its last request is due; requests that
+time out are not in the percentiles, so report `errors` beside them.
 
 Cost, measured against a trivial server on the 2-core benchmark machine (15 kB answers): 0.08 ms of CPU
 per request in a closed loop, 0.23 ms at a fixed rate (a task and a timer each), i.e. 4–9% of one core at

@@ -18,6 +18,7 @@ import cProfile
 import datetime as dt
 import io
 import json
+import os
 import pstats
 import sys
 import time
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     def stage(name: str) -> None:
         stages[name] = round(time.perf_counter() - started - sum(stages.values()), 1)
 
-    setup_django(args.database_url)
+    setup_django(args.database_url, data_dir=os.environ.get("EBOK_DATA_DIR"))
     from django.db import connection
 
     from ebok.common import clock

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -37,6 +37,46 @@ def points_for_customer(customer: Customer | int) -> QuerySet[ServicePoint]:
         .prefetch_related(Prefetch("meters", queryset=active, to_attr="active_meters"))
         .order_by("id")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSummary:
+    pk: int
+    serial_number: str
+    role: str
+    last_date: dt.date | None  # the latest accepted reading (None: none yet)
+    last_value: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PointSummary:
+    pk: int
+    street: str
+    postal_code: str
+    city: str
+    active_meters: list[MeterSummary] = field(default_factory=list)
+
+    address = ServicePoint.address
+
+
+def point_summaries(customer: Customer) -> list[PointSummary]:
+    """What the dashboard shows of `points_for_customer`: each address with its meters in use and their last
+    readings, in the same order. Two queries, whatever the number of addresses, meters and readings."""
+    rows = ServicePoint.objects.filter(customer=customer).order_by("id")
+    points = {
+        pk: PointSummary(pk, *fields)
+        for pk, *fields in rows.values_list("id", "street", "postal_code", "city")
+    }
+    meters = (
+        meters_with_last_reading(
+            Meter.objects.filter(service_point__customer=customer, removed_on__isnull=True)
+        )
+        .order_by("service_point_id", "-role", "id")  # the main meter first (see points_for_customer)
+        .values_list("id", "service_point_id", "serial_number", "role", "last_date", "last_value")
+    )
+    for pk, point_id, *fields in meters:
+        points[point_id].active_meters.append(MeterSummary(pk, *fields))
+    return list(points.values())
 
 
 def readings_for_point(point: ServicePoint) -> QuerySet[Reading]:

@@ -80,6 +80,14 @@ def previous_reading(meter: Meter) -> Previous:
     return Previous(meter.installed_on, meter.installation_reading)
 
 
+def previous_from_last(meter: Meter) -> Previous:
+    """previous_reading() of a meter from readings.selectors.meters_with_last_reading (annotated with its last
+    accepted reading), without another query."""
+    if meter.last_date is not None:
+        return Previous(meter.last_date, meter.last_value)
+    return Previous(meter.installed_on, meter.installation_reading)
+
+
 def expected_daily_use(meter: Meter, *, until: dt.date, company: Company) -> Decimal:
     """The point's usual daily use: the meter's last 12 months, or the consumption norm without history."""
     since = until - dt.timedelta(days=365)
@@ -193,8 +201,11 @@ def reading_submit(
     source: str,
     idempotency_key: str | None = None,
     photo=None,
+    company: Company | None = None,
 ) -> Reading:
-    """Validate and store one reading. Same key (or same meter, date and value) again → the same reading."""
+    """Validate and store one reading. Same key (or same meter, date and value) again → the same reading.
+
+    `company`: the utility, when the caller has already read it in this transaction."""
     idempotency_key = idempotency_key or None
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
@@ -202,7 +213,7 @@ def reading_submit(
     # Lock order everywhere: service point, then meter, then counter (see ebok/billing/services.py).
     ServicePoint.objects.select_for_update().filter(pk=meter.service_point_id).first()
     meter = Meter.objects.select_for_update(of=("self",)).select_related("service_point").get(pk=meter.pk)
-    company = get_company()
+    company = company or get_company()
     parsed = parse_reading_value(value, digits=meter.digits)
     if idempotency_key:
         existing = Reading.objects.filter(idempotency_key=idempotency_key).first()
@@ -290,6 +301,7 @@ def readings_submit_for_point(
         raise ReadingInputError("meter_not_at_point")
     for meter_id, raw in values.items():  # check all input before storing any of it
         parse_reading_value(raw, digits=meters[meter_id].digits)
+    company = get_company()
     readings = [
         reading_submit(
             actor=actor,
@@ -298,6 +310,7 @@ def readings_submit_for_point(
             date=date,
             source=source,
             idempotency_key=f"{idempotency_key}:{meter_id}" if idempotency_key else None,
+            company=company,
         )
         for meter_id, raw in sorted(values.items())
     ]
@@ -306,6 +319,8 @@ def readings_submit_for_point(
 
 
 def _hold_if_garden_exceeds_main(actor: Actor, readings: list[Reading], meters: dict[int, Meter]) -> None:
+    if all(meters[r.meter_id].role == MeterRole.MAIN for r in readings):
+        return  # no garden meter read: nothing to compare
     fresh = [r for r in readings if r.status == Status.ACCEPTED and r.reason_code == ""]
     main = additional = Decimal(0)
     for reading in readings:

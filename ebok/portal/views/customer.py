@@ -24,8 +24,14 @@ from ebok.notifications.services import consents_set
 from ebok.payments.selectors import payments_for_customer, settlement_for_customer
 from ebok.portal.access import choose_customer, client_ip, customer_required, portal_actor
 from ebok.portal.charts import bar_chart
+from ebok.portal.context import request_company
 from ebok.portal.forms import ChangeRequestForm, ConsentsForm
-from ebok.readings.selectors import consumption_history, points_for_customer, readings_for_point
+from ebok.readings.selectors import (
+    consumption_history,
+    point_summaries,
+    points_for_customer,
+    readings_for_point,
+)
 
 PAGE_SIZE = 20
 OBJECT_PAGE = re.compile(r"^/(invoices|points|readings)/[^/]+/")  # pages of one customer's object
@@ -46,8 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "overdue_total": settlement.overdue_total(today),
             "balance": settlement.open_total - settlement.credit,
             "today": today,
-            "points": points_for_customer(customer),
-            "payments": payments_for_customer(customer).select_related("invoice")[:5],
+            "points": point_summaries(customer),
+            "payments": payments_for_customer(customer).only("received_on", "amount", "title")[:5],
             "pending_changes": customer.change_requests.filter(status=ChangeRequestStatus.PENDING).exists(),
         },
     )
@@ -142,7 +148,7 @@ def payments(request: HttpRequest) -> HttpResponse:
 @customer_required
 def point_detail(request: HttpRequest, point_id: int) -> HttpResponse:
     point = get_object_or_404(points_for_customer(request.customer), pk=point_id)
-    periods = consumption_history(point, company=get_company())
+    periods = consumption_history(point, company=request_company(request) or get_company())
     chart = bar_chart(
         [(f"{p.start:%d.%m.%Y}–{p.end:%d.%m.%Y}", p.m3) for p in periods],
         title=_("Water used between readings, m³"),

@@ -26,7 +26,7 @@ from ebok.readings.services import (
     IdempotencyConflict,
     ReadingInputError,
     parse_reading_value,
-    previous_reading,
+    previous_from_last,
     reading_attach_photo,
 )
 
@@ -69,7 +69,7 @@ def submit_reading(request: HttpRequest, point_id: int) -> HttpResponse:
     if not meters:
         return render(request, "portal/readings/no_meters.html", context)
     for meter in meters:
-        meter.previous = previous_reading(meter)
+        meter.previous = previous_from_last(meter)
     if request.method != "POST":
         return render(request, "portal/readings/form.html", context)
 
