@@ -47,7 +47,10 @@ def render(results: list[dict]) -> str:
                 f"{row['target']} | {verdict} |"
             )
     for result in results:
-        lines += ["", f"**{result['title']}** ({result['measured_at'][:16].replace('T', ' ')} UTC). {result['details']}"]
+        lines += [
+            "",
+            f"**{result['title']}** ({result['measured_at'][:16].replace('T', ' ')} UTC). {result['details']}",
+        ]
     lines += ["", END]
     return "\n".join(lines)
 

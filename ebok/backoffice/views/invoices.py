@@ -144,7 +144,8 @@ def point_invoice(request: HttpRequest, point_id: int) -> HttpResponse:
     if pending is None:
         messages.info(
             request,
-            _("Nothing to invoice: no accepted reading after %(date)s.") % {"date": f"{last_billed_end(point):%d.%m.%Y}"},
+            _("Nothing to invoice: no accepted reading after %(date)s.")
+            % {"date": f"{last_billed_end(point):%d.%m.%Y}"},
         )
         return _back(request)
     try:
