@@ -167,7 +167,7 @@ LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:home"
 # Idle timeout: the session lasts this long after the last request (each request renews it).
 SESSION_COOKIE_AGE = env_int("EBOK_SESSION_IDLE_SECONDS", 30 * 60, minimum=300)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # the idle expiry is refreshed once a minute (ebok/accounts/middleware.py)
 # Absolute timeout: however active, a login lasts at most this long (ebok.accounts.middleware).
 EBOK_SESSION_ABSOLUTE_SECONDS = env_int("EBOK_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60, minimum=600)
 # Two-step login (TOTP, django-otp): required for staff, optional for customers (ebok/accounts/twofactor.py).

@@ -3,15 +3,19 @@ logs out every other session of the person."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
+from ebok.accounts.middleware import SEEN_AT_KEY
 from ebok.accounts.sessions import LOGIN_AT_KEY
 from ebok.audit.models import AuditEntry
 from tests.accounts.conftest import PASSWORD, log_in, logged_in
@@ -54,7 +58,22 @@ def test_the_code_step_gives_a_new_session_id_too(client, cast):
 
 def test_a_session_ends_after_half_an_hour_without_a_request():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_activity_refreshes_the_idle_expiry_at_most_once_a_minute(client, cast):
+    log_in(client, "customer_a@example.org")
+    session = client.session
+    session[SEEN_AT_KEY] = int(time.time()) - 61  # last refreshed a minute ago
+    session.save()
+    stored = Session.objects.get(pk=session.session_key)
+    Session.objects.filter(pk=stored.pk).update(expire_date=stored.expire_date - dt.timedelta(minutes=20))
+
+    assert client.get("/panel/").status_code == 200
+    refreshed = Session.objects.get(pk=stored.pk).expire_date
+    assert refreshed > timezone.now() + dt.timedelta(minutes=29)  # 30 minutes from now again
+
+    assert client.get("/panel/").status_code == 200  # seconds later: the row is not written again
+    assert Session.objects.get(pk=stored.pk).expire_date == refreshed
 
 
 def test_a_login_lasts_at_most_twelve_hours_however_active(client, cast):

@@ -210,11 +210,6 @@ def test_changing_the_password_keeps_the_person_logged_in(client, person):
     assert person.check_password(NEW_PASSWORD)
 
 
-def test_the_session_ends_after_half_an_hour_without_a_request():
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-
-
 def test_the_language_a_person_uses_is_remembered_for_their_e_mails(client, cast):
     user = cast["customer_a"]
     client.force_login(user)
