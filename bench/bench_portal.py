@@ -736,9 +736,8 @@ def report(info, servers, config, floor, pg_readings, sqlite, sizes) -> tuple[li
     budget = 2000 / DASHBOARD_RPS_TARGET
     details += [
         "",
-        "Changed to get there: the dashboard's addresses, meters and last readings come from two queries whose "
-        "SQL the ORM compiles once per process (readings.selectors.point_summaries: compiling them cost the "
-        "worker several times more CPU than running them); the recent payments read only the three fields "
+        "Changed to get there: the dashboard's addresses, meters and last readings come from two queries "
+        "(readings.selectors.point_summaries); the recent payments read only the three fields "
         "shown, without the invoice join; the reading form takes each meter's previous reading from the "
         "annotated meter instead of a query per meter; the utility's data is read once per request "
         "(portal.context.request_company); a reading submission reads the utility once per address and skips "
@@ -752,10 +751,10 @@ def report(info, servers, config, floor, pg_readings, sqlite, sizes) -> tuple[li
         f"even the bare template, with no query and no session, takes {floor['cost']['server_ms']:.1f} ms. This "
         f"machine runs Python slowly (`sum(range(1000))`: {python_probe_us():.0f} µs; a current desktop core "
         "takes about 10). What would close it: more cores or a second application server (the workers share "
-        "nothing; PostgreSQL on its own machine takes its part off the web cores); saving the session at most "
-        "once a minute instead of on every request (SESSION_SAVE_EVERY_REQUEST costs a write transaction per "
-        "page view); compiling the other per-request queries once (session, user, customer list, settlement, "
-        "payments, change requests, utility) as point_summaries does.",
+        "nothing; PostgreSQL on its own machine takes its part off the web cores); a per-customer cache of "
+        "the dashboard's data, versioned by the customer's last change (the page's queries cost about as much "
+        "Python as the template). The session is now saved at most once a minute instead of on every page "
+        "view (ebok/accounts/middleware.py), which took a write transaction off each dashboard.",
     ]
     if sqlite is not None:
         sd, sr = sqlite["dashboard"], sqlite["readings"]

@@ -89,15 +89,23 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         started = time.monotonic()
         tally = Tally()
-        total = points_to_bill(up_to).count()
+        # Asked once: the search costs the same for a village and a city, once per run rather than per batch.
+        # Points another process invoices meanwhile are found already issued when this run gets to them.
+        candidates = list(points_to_bill(up_to).values_list("pk", "bill_to"))
+        total = len(candidates)
         self.stdout.write(f"Billing readings up to {up_to.isoformat()}: {total} service points to invoice.")
         bar = tqdm(
             total=total, unit="point", file=self.stderr._out, disable=self.verbosity == 0, dynamic_ncols=True
         )
         interrupted = False
         try:
-            taken = self._first_pass(up_to, chunk, tally, bar)
-            self._recheck(up_to, chunk, taken, tally, bar)
+            taken: list[tuple[int, dt.date]] = []
+            for i in range(0, total, chunk):
+                taken += self._bill_batch(candidates[i : i + chunk], tally, bar)
+            # Points another process held: by now it has usually invoiced them (counted as taken by it); if
+            # it died half-way, its transaction was rolled back and they are invoiced here.
+            for i in range(0, len(taken), chunk):
+                self._bill_batch(taken[i : i + chunk], tally, bar, recheck=True)
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -122,30 +130,10 @@ class Command(BaseCommand):
             raise CommandError(f"--chunk must be a whole number of at least 1, not {value!r}.")
         return chunk
 
-    def _first_pass(self, up_to: dt.date, chunk: int, tally: Tally, bar: tqdm) -> list[int]:
-        """Walk the candidates in id order, a batch per chunk; return the points other processes held."""
-        taken: list[int] = []
-        last_pk = 0
-        while True:
-            # Asked afresh per chunk: points that another process invoiced meanwhile drop out by themselves.
-            rows = list(points_to_bill(up_to).filter(pk__gt=last_pk).values_list("pk", "bill_to")[:chunk])
-            if not rows:
-                return taken
-            taken += self._bill_batch(rows, tally, bar)
-            last_pk = rows[-1][0]
-
-    def _recheck(self, up_to: dt.date, chunk: int, taken: list[int], tally: Tally, bar: tqdm) -> None:
-        """Points another process held: those it invoiced have dropped out of the candidates (counted as taken
-        by it); if it died half-way its transaction was rolled back, and we invoice them here."""
-        for i in range(0, len(taken), chunk):
-            ids = taken[i : i + chunk]
-            rows = list(points_to_bill(up_to).filter(pk__in=ids).values_list("pk", "bill_to"))
-            tally.outcomes[TAKEN] += len(ids) - len(rows)
-            bar.update(len(ids) - len(rows))
-            for pk, bill_to in rows:
-                self._bill(pk, bill_to, tally, bar, recheck=True)
-
-    def _bill_batch(self, rows: list[tuple[int, dt.date]], tally: Tally, bar: tqdm) -> list[int]:
+    def _bill_batch(
+        self, rows: list[tuple[int, dt.date]], tally: Tally, bar: tqdm, *, recheck: bool = False
+    ) -> list[tuple[int, dt.date]]:
+        """Invoice a batch; returns the points another process held (on a recheck they are counted instead)."""
         try:
             result = invoices_issue_batch(actor=CLI, candidates=rows)
         except KeyboardInterrupt:
@@ -153,21 +141,27 @@ class Command(BaseCommand):
         except Exception as error:  # pin the error to its point: this batch, one point at a time
             if self.verbosity >= 2:
                 bar.write(f"batch from point {rows[0][0]}: {type(error).__name__}: {error}; one by one")
-            taken = []
-            for pk, bill_to in rows:
-                if self._bill(pk, bill_to, tally, bar, recheck=False) == TAKEN:
-                    taken.append(pk)
-            return taken
+            held = []
+            for row in rows:
+                if self._bill(*row, tally, bar, recheck=recheck) == TAKEN and not recheck:
+                    held.append(row)
+            return held
         tally.outcomes[ISSUED] += len(result.issued)
-        tally.outcomes[ALREADY_ISSUED] += len(result.already_issued)
+        # On a recheck, an invoice that exists now was issued by the process that held the point.
+        tally.outcomes[TAKEN if recheck else ALREADY_ISSUED] += len(result.already_issued)
         tally.outcomes[SKIPPED] += len(result.skipped)
         for pk, error in result.skipped.items():
             tally.skipped[error.code] += 1
             if self.verbosity >= 2:
                 bar.write(f"point {pk}: skipped ({error.code}): {error.message}", file=self.stderr._out)
-        bar.update(len(rows) - len(result.taken))
+        taken_ids = set(result.taken)
+        held = [row for row in rows if row[0] in taken_ids]
+        if recheck:  # still held: the other process is at it right now
+            tally.outcomes[TAKEN] += len(held)
+            held = []
+        bar.update(len(rows) - len(held))
         bar.set_postfix({"issued": tally.outcomes[ISSUED], "skipped": tally.outcomes[SKIPPED]}, refresh=False)
-        return result.taken
+        return held
 
     def _bill(self, pk: int, bill_to: dt.date, tally: Tally, bar: tqdm, *, recheck: bool) -> str:
         try:
