@@ -42,7 +42,7 @@ bench: bench-install
 	$(BIN)/python bench/bench_portal.py
 	$(BIN)/python bench/bench_statements.py
 	$(BIN)/python bench/bench_pdf.py
-	$(BIN)/python bench/bench_scale.py --reuse
+	$(BIN)/python bench/bench_scale.py --reuse --rate 50
 	$(BIN)/python bench/report.py
 
 bench-quick: bench-install
