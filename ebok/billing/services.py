@@ -592,6 +592,8 @@ def invoice_issue(
 
 def mark_readings_billed(meter_ends: dict[int, dt.date]) -> None:
     """The meters' readings up to their new invoices' ends are billed (meter id → end); one statement."""
+    if not meter_ends:  # a flat-rate point has no meter; an empty condition would match every reading
+        return
     by_end: dict[dt.date, list[int]] = {}
     for meter_id, end in meter_ends.items():
         by_end.setdefault(end, []).append(meter_id)

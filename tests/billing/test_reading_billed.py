@@ -67,3 +67,13 @@ def test_the_migration_marks_what_existing_invoices_cover(meter):
     importlib.import_module("ebok.readings.migrations.0004_reading_billed").mark_billed(apps, None)
 
     assert _billed(meter) == {MAR31: True, APR30: True, MAY31: False}
+
+
+def test_invoicing_a_flat_rate_point_marks_no_other_readings(meter, group):
+    flat = factories.make_point(factories.make_customer(), group)  # no meter: billed by the norm
+
+    invoice_issue(actor=SYSTEM, service_point=flat, up_to=MAY31)
+    invoices_issue_batch(actor=CLI, candidates=[(flat.pk, dt.date(2025, 6, 30))])
+
+    assert _billed(meter) == {MAR31: False, APR30: False, MAY31: False}
+    assert list(points_to_bill(MAY31).values_list("pk", "bill_to")) == [(meter.service_point_id, MAY31)]
